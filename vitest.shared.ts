@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
   },
 });

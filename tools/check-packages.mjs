@@ -71,7 +71,7 @@ for (const p of pkgs) {
   }
   const { messages } = await publint({ pkgDir: target, strict: true, level: 'warning' });
   check(`${name}: publint`, messages.length === 0, messages.map((m) => formatMessage(m, p.json)).join('\n'));
-  const attw = spawnSync(join(root, 'node_modules', '.bin', 'attw'), ['--pack', p.dir, '--format', 'ascii', '--no-color'], { cwd: root, encoding: 'utf8' });
+  const attw = spawnSync(join(root, 'node_modules', '.bin', 'attw'), ['--pack', p.dir, '--profile', 'node16', '--format', 'ascii', '--no-color'], { cwd: root, encoding: 'utf8' });
   check(`${name}: are-the-types-wrong`, attw.status === 0, attw.status === 0 ? '' : attw.stdout + attw.stderr);
 }
 

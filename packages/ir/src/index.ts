@@ -28,4 +28,4 @@ export { runNode } from './interpreter/run-node.js';
 export * from './builder/index.js';
 export { structurallyEqual, explainDifference } from './graph/equal.js';
 export { summary, formatGraph, graphStats, type GraphStats } from './graph/summary.js';
-export * from './passes/pass.js';
+export * from './passes/index.js';

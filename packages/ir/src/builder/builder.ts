@@ -11,6 +11,10 @@ import { Graph, uniqueName } from '../graph/graph.js';
 import type { AttrValue, Attrs, GraphMetadata, Node, TensorType, ValueInfo } from '../graph/types.js';
 import { inferNode, typeOfTensor } from '../verify/infer.js';
 import { verify } from '../verify/verify.js';
+import { mathMethods, type MathMethods } from './math.js';
+import { nnMethods, type NnMethods } from './nn.js';
+import { quantMethods, type QuantMethods } from './quant.js';
+import { tensorMethods, type TensorMethods } from './tensor-ops.js';
 
 /** A handle to a value in the graph being built. */
 export class Value {
@@ -205,3 +209,8 @@ export class GraphBuilder {
     return opts.verify === false ? g : verify(g);
   }
 }
+
+// The op methods live in one file per family; they are mixed in here, where the class is defined,
+// so that no bundler can drop them as an unused side-effect import.
+export interface GraphBuilder extends MathMethods, NnMethods, TensorMethods, QuantMethods {}
+Object.assign(GraphBuilder.prototype, mathMethods, nnMethods, tensorMethods, quantMethods);

@@ -8,12 +8,11 @@ const TWO_OVER_SQRT_PI = 1.1283791670955126;
 /** 1 / sqrt(pi). */
 const ONE_OVER_SQRT_PI = 0.5641895835477563;
 /**
- * Below this |x| erf uses its power series, above it erfc uses its continued fraction (which
- * converges quickly there; the series would need ever more terms).
+ * Below this |x| erf uses its power series; from here on both functions use erfc's continued
+ * fraction (at most ~200 terms at x = 1, fewer beyond), erf as 1 - erfc. This keeps erf and erfc
+ * consistent (erf + erfc = 1 to an ulp) and erfc free of the cancellation in 1 - erf.
  */
-const SERIES_LIMIT = 2.5;
-/** erfc uses the continued fraction from here on (at most ~200 terms; 1 - erf(x) would cancel). */
-const ERFC_CF_LIMIT = 1;
+const CF_LIMIT = 1;
 /** erfc(x) is below the smallest subnormal double beyond this x. */
 const ERFC_UNDERFLOW = 27.3;
 
@@ -32,7 +31,7 @@ function expMinusSquare(x: number): number {
 }
 
 /**
- * erf for 0 <= x < SERIES_LIMIT from the all-positive series
+ * erf for 0 <= x < CF_LIMIT from the all-positive series
  * erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n (2x^2)^n x / (1*3*5*...*(2n+1)),
  * which, unlike the alternating Maclaurin series, has no cancellation.
  */
@@ -83,7 +82,7 @@ function erfcContinuedFraction(x: number): number {
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const ax = Math.abs(x);
-  const r = ax < SERIES_LIMIT ? erfSeries(ax) : ax > ERFC_UNDERFLOW ? 1 : 1 - erfcContinuedFraction(ax);
+  const r = ax < CF_LIMIT ? erfSeries(ax) : ax > ERFC_UNDERFLOW ? 1 : 1 - erfcContinuedFraction(ax);
   return x < 0 || Object.is(x, -0) ? -r : r;
 }
 
@@ -101,7 +100,7 @@ export function erfc(x: number): number {
   if (Number.isNaN(x)) return NaN;
   if (x > ERFC_UNDERFLOW) return 0;
   if (x < -ERFC_UNDERFLOW) return 2;
-  if (x >= ERFC_CF_LIMIT) return erfcContinuedFraction(x);
-  if (x <= -ERFC_CF_LIMIT) return 2 - erfcContinuedFraction(-x);
+  if (x >= CF_LIMIT) return erfcContinuedFraction(x);
+  if (x <= -CF_LIMIT) return 2 - erfcContinuedFraction(-x);
   return 1 - erf(x);
 }

@@ -127,9 +127,9 @@ export class Graph {
     return summary(this);
   }
 
-  /** Op counts, parameters, bytes and MACs as numbers. */
-  stats(): GraphStats {
-    return graphStats(this);
+  /** Op counts, parameters, bytes and MACs as numbers (symbolic input dims bound as in `graphStats`). */
+  stats(bind?: Readonly<Record<string, number>>): GraphStats {
+    return graphStats(this, bind);
   }
 
   /** A readable one-node-per-line dump. */

@@ -20,10 +20,28 @@ export interface GraphStats {
   readonly macs: number | undefined;
   /** Ops whose MACs could not be counted (symbolic shapes). */
   readonly uncountedMacs: readonly string[];
+  /** Values given to the inputs' symbolic dims to count MACs (e.g. { batch: 1 }). */
+  readonly assumedDims: Readonly<Record<string, number>>;
 }
 
-/** Counts ops, parameters, bytes and MACs. */
-export function graphStats(graph: Graph): GraphStats {
+/**
+ * Counts ops, parameters, bytes and MACs. Symbolic input dims are bound to `bind[name]`, or 1,
+ * for counting MACs (so a dynamic batch gives MACs per item); `assumedDims` says which were bound.
+ */
+export function graphStats(graph: Graph, bind: Readonly<Record<string, number>> = {}): GraphStats {
+  const assumed: Record<string, number> = {};
+  const inputs = graph.inputs.map((i) => ({
+    ...i,
+    type: {
+      ...i.type,
+      shape: i.type.shape.map((d) => {
+        if (typeof d === 'number') return d;
+        assumed[d] = bind[d] ?? 1;
+        return assumed[d];
+      }),
+    },
+  }));
+  const counted = Object.keys(assumed).length ? graph.with({ inputs }) : graph;
   const counts = new Map<string, number>();
   for (const n of graph.nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
   let parameters = 0;
@@ -37,7 +55,7 @@ export function graphStats(graph: Graph): GraphStats {
   let types: ReadonlyMap<string, TensorType> | undefined;
   let constants: ReadonlyMap<string, unknown> | undefined;
   try {
-    const r = inferTypes(graph);
+    const r = inferTypes(counted);
     types = r.types;
     constants = r.constants;
   } catch (e) {
@@ -65,12 +83,18 @@ export function graphStats(graph: Graph): GraphStats {
     parameterBytes: bytes,
     macs,
     uncountedMacs: [...uncounted],
+    assumedDims: assumed,
   };
 }
 
 const human = (n: number) =>
   n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(2)} K` : `${n}`;
 const humanBytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(2)} KiB` : `${n} B`);
+
+const assumedText = (dims: Readonly<Record<string, number>>) => {
+  const e = Object.entries(dims);
+  return e.length ? ` with ${e.map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
+};
 
 /**
  * A short report: inputs, outputs, op counts, parameters, bytes and MACs.
@@ -91,7 +115,7 @@ export function summary(graph: Graph): string {
     `  ops:        ${s.opCounts.map(([op, c]) => `${op} x${c}`).join(', ') || '(none)'}`,
     `  parameters: ${human(s.parameters)} (${s.parameters})`,
     `  bytes:      ${humanBytes(s.parameterBytes)} (${s.parameterBytes})`,
-    `  MACs:       ${s.macs === undefined ? `unknown (symbolic shapes in ${s.uncountedMacs.join(', ')})` : `${human(s.macs)} (${s.macs})`}`,
+    `  MACs:       ${s.macs === undefined ? `unknown (symbolic shapes in ${s.uncountedMacs.join(', ')})` : `${human(s.macs)} (${s.macs})${assumedText(s.assumedDims)}`}`,
   ];
   return lines.join('\n');
 }

@@ -377,7 +377,7 @@ export function product(dims: readonly number[]): number {
   return n;
 }
 
-/** Shape check helper: the static shape of a value or a failure naming it. */
+/** True when every dim of `shape` is a number. */
 export function isStatic(shape: Shape): shape is StaticShape {
   return shape.every((d) => typeof d === 'number');
 }

@@ -72,7 +72,11 @@ function intActivation(ctx: InferContext | RunContext, d: DType): (x: bigint) =>
     case 'Clip': {
       const p = ctx.floats('activation_params');
       const [lo, hi] = p.length ? p : [-Infinity, Infinity];
-      const bound = (v: number) => (Number.isFinite(v) ? (Number.isInteger(v) ? BigInt(v) : fail(`needs integer bounds, got ${v}`)) : undefined);
+      const bound = (v: number) => {
+        if (!Number.isFinite(v)) return undefined;
+        if (!Number.isInteger(v)) throw new AttributeError(`fused Clip on '${d}' needs integer bounds, got ${v}`, { node: ctx.node.name, op: ctx.node.op });
+        return BigInt(v);
+      };
       const l = bound(lo);
       const h = bound(hi);
       // Same function as fused-activation's clip(): below lo -> lo, else above hi -> hi.

@@ -20,7 +20,8 @@ export const FUSED_ACTIVATION_ATTRS: Readonly<Record<string, AttrSpec>> = Object
 });
 
 export const relu = (x: number): number => (x > 0 ? x : x === 0 || x < 0 ? 0 : x); // keeps NaN
-export const clip = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+// ONNX Clip with min > max gives max everywhere.
+export const clip = (x: number, lo: number, hi: number): number => (lo > hi ? hi : x < lo ? lo : x > hi ? hi : x);
 export const leakyRelu = (x: number, alpha: number): number => (x >= 0 ? x : alpha * x);
 export const hardSigmoid = (x: number, alpha: number, beta: number): number => Math.max(0, Math.min(1, alpha * x + beta));
 export const hardSwish = (x: number): number => x * Math.max(0, Math.min(1, x / 6 + 0.5));

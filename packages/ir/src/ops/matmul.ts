@@ -3,8 +3,8 @@
  * float64 and round once to the output dtype; integer MatMul accumulates exactly in bigint and
  * wraps to the output width like the C kernels do.
  */
-import { DTypeError } from '../core/errors.js';
-import { FLOAT_TYPES, type DType, type TypedArray } from '../core/dtype.js';
+import { AttributeError, DTypeError } from '../core/errors.js';
+import { FLOAT_TYPES, INT_TYPES, isFloat, type DType, type TypedArray } from '../core/dtype.js';
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../core/float16.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
@@ -323,5 +323,211 @@ const gemm = defineOp({
   },
 });
 
+// ------------------------------------------------------------------ Einsum
+
+/** One parsed einsum term: letters, with at most one ellipsis (its position in `labels`). */
+interface EinsumTerm {
+  readonly labels: string[];
+  readonly ellipsisAt: number;
+}
+
+/** A parsed equation; `output` undefined in implicit mode. */
+interface EinsumSpec {
+  readonly inputs: EinsumTerm[];
+  readonly output: EinsumTerm | undefined;
+}
+
+function parseTerm(ctx: InferContext | RunContext, term: string, equation: string): EinsumTerm {
+  const labels: string[] = [];
+  let ellipsisAt = -1;
+  for (let i = 0; i < term.length; i++) {
+    const ch = term[i];
+    if (/[a-zA-Z]/.test(ch)) labels.push(ch);
+    else if (term.startsWith('...', i) && ellipsisAt < 0) {
+      ellipsisAt = labels.length;
+      i += 2;
+    } else {
+      throw new AttributeError(`equation '${equation}': term '${term}' may only hold letters and one '...'`, { node: ctx.node.name, op: ctx.node.op });
+    }
+  }
+  return { labels, ellipsisAt };
+}
+
+function parseEquation(ctx: InferContext | RunContext, count: number): EinsumSpec {
+  const equation = ctx.str('equation');
+  const eq = equation.replace(/\s+/g, '');
+  const parts = eq.split('->');
+  if (parts.length > 2) throw new AttributeError(`equation '${equation}' has more than one '->'`, { node: ctx.node.name, op: ctx.node.op });
+  const inputs = parts[0].split(',').map((t) => parseTerm(ctx, t, equation));
+  if (inputs.length !== count) ctx.fail(`equation '${equation}' has ${inputs.length} input terms but the node has ${count} inputs`);
+  const output = parts.length === 2 ? parseTerm(ctx, parts[1], equation) : undefined;
+  return { inputs, output };
+}
+
+/** Label names of ellipsis dims (right-aligned over `count` broadcast dims). */
+const ellipsisLabel = (k: number): string => `...${k}`;
+
+/**
+ * Resolves every label's size and the output labels. Letters must agree in size across inputs
+ * (symbolic sizes yield to numbers); ellipsis dims broadcast like numpy.
+ */
+function einsumLayout(ctx: InferContext | RunContext, spec: EinsumSpec, shapes: readonly Shape[]): { inputLabels: string[][]; sizes: Map<string, Dim>; outLabels: string[] } {
+  const equation = ctx.str('equation');
+  const ellipsisShapes: Dim[][] = [];
+  const inputLabels = spec.inputs.map((term, i) => {
+    const shape = shapes[i];
+    const e = shape.length - term.labels.length;
+    if (term.ellipsisAt < 0 ? e !== 0 : e < 0) {
+      ctx.fail(`equation '${equation}': term ${i} names ${term.labels.length} dims${term.ellipsisAt >= 0 ? ' plus an ellipsis' : ''} but input ${i} has shape ${formatShape(shape)}`);
+    }
+    if (term.ellipsisAt < 0) return [...term.labels];
+    ellipsisShapes.push(shape.slice(term.ellipsisAt, term.ellipsisAt + e));
+    return [...term.labels.slice(0, term.ellipsisAt), ...Array.from({ length: e }, (_, k) => `@${i}:${k}`), ...term.labels.slice(term.ellipsisAt)];
+  });
+  let ellipsis: Dim[];
+  try {
+    ellipsis = broadcastShapes(ellipsisShapes);
+  } catch {
+    return ctx.fail(`equation '${equation}': the dims covered by '...' do not broadcast (${ellipsisShapes.map(formatShape).join(' and ')})`);
+  }
+  const E = ellipsis.length;
+  // Rename each input's ellipsis dims to the shared right-aligned ellipsis labels.
+  inputLabels.forEach((labels, i) => {
+    const own = labels.filter((l) => l.startsWith(`@${i}:`)).length;
+    let k = 0;
+    labels.forEach((l, j) => {
+      if (l.startsWith('@')) labels[j] = ellipsisLabel(E - own + k++);
+    });
+  });
+  const sizes = new Map<string, Dim>();
+  ellipsis.forEach((d, k) => sizes.set(ellipsisLabel(k), d));
+  inputLabels.forEach((labels, i) => {
+    labels.forEach((l, j) => {
+      const d = shapes[i][j];
+      if (l.startsWith('...')) return;
+      // Sizes of one letter must agree; like numpy, a size-1 dim broadcasts and symbols yield to numbers.
+      const prev = sizes.get(l);
+      if (prev === undefined || prev === 1 || (typeof prev === 'string' && typeof d === 'number' && d !== 1)) sizes.set(l, d);
+      else if (typeof d === 'number' && typeof prev === 'number' && d !== prev && d !== 1) {
+        ctx.fail(`equation '${equation}': label '${l}' has size ${prev} in one place and ${d} in input ${i}`);
+      }
+    });
+  });
+  let outLabels: string[];
+  if (spec.output) {
+    const out = spec.output;
+    outLabels = [...out.labels.slice(0, Math.max(out.ellipsisAt, 0)), ...(out.ellipsisAt >= 0 ? Array.from({ length: E }, (_, k) => ellipsisLabel(k)) : []), ...out.labels.slice(Math.max(out.ellipsisAt, 0))];
+    if (out.ellipsisAt < 0 && E > 0) ctx.fail(`equation '${equation}': the inputs broadcast over '...' so the output term must contain '...'`);
+    const seen = new Set<string>();
+    for (const l of out.labels) {
+      if (seen.has(l)) ctx.fail(`equation '${equation}': output label '${l}' appears twice`);
+      seen.add(l);
+      if (!sizes.has(l)) ctx.fail(`equation '${equation}': output label '${l}' does not appear in any input`);
+    }
+  } else {
+    // Implicit mode (numpy): ellipsis dims, then the letters that appear exactly once, sorted.
+    const counts = new Map<string, number>();
+    for (const t of spec.inputs) for (const l of t.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const once = [...counts].filter(([, c]) => c === 1).map(([l]) => l).sort();
+    outLabels = [...Array.from({ length: E }, (_, k) => ellipsisLabel(k)), ...once];
+  }
+  return { inputLabels, sizes, outLabels };
+}
+
+function runEinsum(ctx: RunContext): Tensor[] {
+  const inputs = ctx.inputs as Tensor[];
+  const dtype = inputs[0].dtype;
+  for (const t of inputs) sameDType(ctx, inputs[0], t, 'Einsum inputs');
+  const spec = parseEquation(ctx, inputs.length);
+  const { inputLabels, sizes, outLabels } = einsumLayout(ctx, spec, inputs.map((t) => t.shape));
+  const summed = [...sizes.keys()].filter((l) => !outLabels.includes(l));
+  const loop = [...outLabels, ...summed];
+  const dims = loop.map((l) => sizes.get(l) as number);
+  const pos = new Map(loop.map((l, k) => [l, k]));
+  // For each input dim: the loop position it follows, or -1 when it is a broadcast size-1 dim.
+  const plans = inputs.map((t, i) => {
+    const strides: number[] = [];
+    let acc = 1;
+    for (let j = t.shape.length - 1; j >= 0; j--) {
+      strides[j] = acc;
+      acc *= t.shape[j];
+    }
+    return inputLabels[i].map((l, j) => ({ at: t.shape[j] === 1 && (sizes.get(l) as number) !== 1 ? -1 : pos.get(l)!, stride: strides[j] }));
+  });
+  const outShape = outLabels.map((l) => sizes.get(l) as number);
+  const out = zeros(dtype, outShape);
+  const od = out.data as TypedArray;
+  const outSize = sizeOf(outShape);
+  const innerSize = sizeOf(summed.map((l) => sizes.get(l) as number));
+  const float = isFloat(dtype);
+  const values = inputs.map((t) => (float ? t.toNumbers() : Array.from({ length: t.size }, (_, i) => t.getBig(i))));
+  const idx = new Array<number>(loop.length).fill(0);
+  const round = floatRounder(dtype);
+  const bits = float ? 0 : Number(dtypeBits(dtype));
+  const signed = dtype.startsWith('int');
+  for (let o = 0; o < outSize; o++) {
+    let facc = 0;
+    let bacc = 0n;
+    for (let s = 0; s < innerSize; s++) {
+      // loop index = (o, s) in row-major order over output labels then summed labels
+      let rem = s;
+      for (let k = loop.length - 1; k >= outLabels.length; k--) {
+        idx[k] = rem % dims[k];
+        rem = Math.floor(rem / dims[k]);
+      }
+      let fprod = 1;
+      let bprod = 1n;
+      for (let i = 0; i < inputs.length; i++) {
+        let off = 0;
+        for (const { at, stride } of plans[i]) if (at >= 0) off += idx[at] * stride;
+        if (float) fprod *= values[i][off] as number;
+        else bprod *= values[i][off] as bigint;
+      }
+      if (float) facc += fprod;
+      else bacc += bprod;
+    }
+    if (float) writeElement(dtype, od, o, round(facc));
+    else {
+      const v = signed ? BigInt.asIntN(bits, bacc) : BigInt.asUintN(bits, bacc);
+      if (od instanceof BigInt64Array || od instanceof BigUint64Array) od[o] = v;
+      else writeElement(dtype, od, o, Number(v));
+    }
+    // advance the output part of the loop index
+    for (let k = outLabels.length - 1; k >= 0; k--) {
+      if (++idx[k] < dims[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return [out];
+}
+
+const dtypeBits = (dtype: DType): number => ({ int8: 8, uint8: 8, int16: 16, uint16: 16, int32: 32, uint32: 32, int64: 64, uint64: 64 } as Record<string, number>)[dtype];
+
+const einsum = defineOp({
+  name: 'Einsum',
+  group: 'matmul',
+  since: 12,
+  doc: "Einstein summation (numpy.einsum semantics): `equation` like 'ij,jk->ik', with '...' for broadcast dims, repeated letters in one term for diagonals, and implicit output (ellipsis dims, then letters that appear once, sorted) without '->'. Floats accumulate in float64 and round once; integers wrap to the dtype's width.",
+  inputs: [{ name: 'Inputs', type: 'T', variadic: true }],
+  outputs: [{ name: 'Output', type: 'T' }],
+  types: { T: [...FLOAT_TYPES, ...INT_TYPES] },
+  attrs: { equation: { type: 'string', required: true, doc: "e.g. 'bij,bjk->bik'" } },
+  infer(ctx) {
+    const ins = ctx.inputs as TensorType[];
+    for (const t of ins) sameDType(ctx, ins[0], t, 'Einsum inputs');
+    const spec = parseEquation(ctx, ins.length);
+    const { sizes, outLabels } = einsumLayout(ctx, spec, ins.map((t) => t.shape));
+    return [{ dtype: ins[0].dtype, shape: outLabels.map((l) => sizes.get(l)!) }];
+  },
+  run: runEinsum,
+  macs(ctx) {
+    const ins = ctx.inputs as TensorType[];
+    const { sizes } = einsumLayout(ctx, parseEquation(ctx, ins.length), ins.map((t) => t.shape));
+    const all = [...sizes.values()];
+    if (!all.every((d) => typeof d === 'number')) ctx.fail('macs need static shapes');
+    return sizeOf(all as number[]);
+  },
+});
+
 /** Ops of this family. */
-export const matmulOps: readonly OpSchema[] = [matmul, gemm];
+export const matmulOps: readonly OpSchema[] = [matmul, gemm, einsum];

@@ -221,7 +221,10 @@ function reshapeDims(ctx: OpContext, input: Shape, target: readonly number[], al
   // Cancel symbols shared by both sides so that [b,3,4] -> [0,-1] gives [b,12].
   let inNum = 1;
   const rest: Dim[] = [];
-  for (const d of input) typeof d === 'number' ? (inNum *= d) : rest.push(d);
+  for (const d of input) {
+    if (typeof d === 'number') inNum *= d;
+    else rest.push(d);
+  }
   let outNum = 1;
   let cancelled = true;
   for (const d of out) {
@@ -580,8 +583,10 @@ function slicePlan(ctx: OpContext): SlicePlan {
     const d = s[a];
     plan.step[a] = step;
     if (typeof d !== 'number') {
-      // Only the whole-dimension forward slice keeps a symbolic size.
-      plan.shape[a] = starts[i] === 0 && ends[i] >= TO_END && step === 1 ? d : fresh();
+      // Only whole-dimension slices (forward, or fully reversed) keep a symbolic size.
+      const forward = starts[i] === 0 && ends[i] >= TO_END && step === 1;
+      const reversed = (starts[i] === -1 || starts[i] >= TO_END) && ends[i] <= -TO_END && step === -1;
+      plan.shape[a] = forward || reversed ? d : fresh();
       return;
     }
     let b = starts[i] < 0 ? starts[i] + d : starts[i];
@@ -719,11 +724,12 @@ const pad = defineOp({
     const mode = ctx.str('mode');
     const st = stridesOf(x.shape);
     const tables = shape.map((n, a) => {
+      // Crop first (negative pads), then pad the m remaining elements.
       const lo = Math.max(0, -plan.begin[a]);
       const m = x.shape[a] - lo - Math.max(0, -plan.end[a]);
       const pb = Math.max(0, plan.begin[a]);
+      if (m === 0 && n > 0 && mode !== 'constant') ctx.fail(`mode '${mode}' cannot pad axis ${a}: it has no elements`);
       return Array.from({ length: n }, (_, o) => {
-        if (m === 0 && mode !== 'constant') ctx.fail(`mode '${mode}' cannot pad axis ${a}: it has no elements`);
         const k = padSource(mode, o - pb, m);
         return k < 0 ? -1 : (lo + k) * st[a];
       });

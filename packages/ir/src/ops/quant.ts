@@ -85,7 +85,9 @@ function granularityOf(ctx: Ctx, x: Shape, scale: Shape, zp: Shape | undefined, 
   const [xName, sName, zName] = names;
   const axisAttr = ctx.int('axis');
   const blockSize = ctx.int('block_size');
-  if (zp && !(isScalarShape(zp) && isScalarShape(scale)) && !sameShape(zp, scale)) {
+  // Unlike the QLinear ops' params, a 1-D scale of unknown length here is per axis.
+  const perTensorShape = (s: Shape) => s.length === 0 || (s.length === 1 && s[0] === 1);
+  if (zp && !(perTensorShape(zp) && perTensorShape(scale)) && !sameShape(zp, scale)) {
     ctx.fail(`${zName} ${formatShape(zp)} must have the shape of ${sName} ${formatShape(scale)}`);
   }
   if (blockSize < 0) attrError(ctx, `block_size must be >= 0 (0 = not blocked), got ${blockSize}`);
@@ -97,7 +99,7 @@ function granularityOf(ctx: Ctx, x: Shape, scale: Shape, zp: Shape | undefined, 
     }
   };
   if (blockSize === 0) {
-    if (isScalarShape(scale)) return { kind: 'per-tensor' };
+    if (perTensorShape(scale)) return { kind: 'per-tensor' };
     if (scale.length !== 1) {
       ctx.fail(`${sName} ${formatShape(scale)} has rank ${scale.length}: use a scalar (per tensor), a 1-D scale (per axis) or set block_size for blocked quantization`);
     }
@@ -487,7 +489,7 @@ const qLinearMatMul = defineOp({
   name: 'QLinearMatMul',
   group: 'quant',
   since: 21,
-  doc: "Quantized numpy.matmul: acc = (a - a_zp) x (b - b_zp) in int32, then requantized to y's dtype with multiplier a_scale * b_scale / y_scale. a's scale/zero point are per tensor or per row, b's per tensor or per column, y's per tensor. requant 'float' (ONNX Runtime): round_half_even(float32(acc) * float32(float32(a_scale * b_scale) / y_scale)) + y_zp, saturated; 'fixed-point' (TFLite): the double multiplier float32(a_scale * b_scale) / y_scale as a Q31 multiplier and shift (requantize() of core/quant).",
+  doc: "Quantized numpy.matmul: acc = (a - a_zp) x (b - b_zp) in int32, then requantized to y's dtype with multiplier a_scale * b_scale / y_scale. a's scale/zero point are per tensor or per row, b's per tensor or per column, y's per tensor. requant 'float' (ONNX Runtime): round_half_even(float32(acc) * float32(float32(a_scale * b_scale) / y_scale)) + y_zp, saturated; 'fixed-point' (TFLite): the double multiplier a_scale * b_scale / y_scale as a Q31 multiplier and shift (requantize() of core/quant).",
   inputs: [
     { name: 'a', type: 'T1' },
     { name: 'a_scale', type: 'TS' },
@@ -524,8 +526,9 @@ const qLinearMatMul = defineOp({
     for (let t = 0; t < plan.aBase.length; t++) {
       for (let m = 0; m < M; m++) {
         for (let n = 0; n < N; n++) {
-          const ab = Math.fround(sav[saAt(t, m)] * sbv[sbAt(t, n)]);
-          const mult = mode === 'float' ? Math.fround(ab / yScale) : ab / yScale;
+          // ONNX Runtime computes the multiplier in float32; TFLite derives its fixed-point one from doubles.
+          const sab = sav[saAt(t, m)] * sbv[sbAt(t, n)];
+          const mult = mode === 'float' ? Math.fround(Math.fround(sab) / yScale) : sab / yScale;
           const o = (t * M + m) * N + n;
           writeElement(zy.dtype, out.data as TypedArray, o, requantize(acc[o], mult, yZp, qmin, qmax, mode));
         }

@@ -231,7 +231,7 @@ function reduceOp(rule: ReduceRule): OpSchema {
   return defineOp({
     name: rule.name,
     group: 'reduce',
-    since: rule.bool ? 20 : 18,
+    since: rule.bool ? 20 : rule.name === 'ReduceSum' ? 13 : 18,
     doc: `${rule.doc} Reduces the axes given by the optional \`axes\` input (all axes when it is absent or empty, none with noop_with_empty_axes=1); keepdims keeps reduced axes as size 1.`,
     inputs: [
       { name: 'data', type: 'T' },

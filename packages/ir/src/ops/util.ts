@@ -83,7 +83,7 @@ export function broadcastMapBig(inputs: readonly Tensor[], outDtype: DType, f: (
     for (let k = 0; k < inputs.length; k++) args[k] = inputs[k].getBig(offs[k]);
     const r = f(...args);
     if (big) (od as BigInt64Array)[i] = outDtype === 'int64' ? BigInt.asIntN(64, r) : BigInt.asUintN(64, r);
-    else writeElement(outDtype, od, i, Number(r));
+    else writeElement(outDtype, od, i, Number(wrapInt(outDtype, r)));
     for (let d = rank - 1; d >= 0; d--) {
       idx[d]++;
       for (let k = 0; k < inputs.length; k++) offs[k] += strides[k][d];
@@ -93,6 +93,14 @@ export function broadcastMapBig(inputs: readonly Tensor[], outDtype: DType, f: (
     }
   }
   return out;
+}
+
+/** Wraps a bigint to the width of an integer dtype, like a C cast (other dtypes: unchanged). */
+export function wrapInt(dtype: DType, v: bigint): bigint {
+  const info = dtypeInfo(dtype);
+  if (info.kind === 'int') return BigInt.asIntN(info.bits, v);
+  if (info.kind === 'uint') return BigInt.asUintN(info.bits, v);
+  return v;
 }
 
 /** Applies f to every element. */

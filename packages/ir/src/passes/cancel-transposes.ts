@@ -14,11 +14,11 @@ import { findSchema, groupOf } from '../ops/schema.js';
 import {
   bypassNode,
   canBypass,
-  canTransposeTensor,
   composePerms,
   constantOf,
   dropUnusedInitializers,
   dropUnusedNodes,
+  freshNamer,
   int64Tensor,
   invertPerm,
   isIdentityPerm,
@@ -66,6 +66,9 @@ function isLayoutAgnostic(op: string): boolean {
   return !('axis' in attrs) && !('axes' in attrs);
 }
 
+/** Constants `permuteConstant` can rewrite (per-axis params would need their axis remapped). */
+const movableConstant = (c: Tensor) => !c.quant || c.quant.kind === 'per-tensor';
+
 /** A constant operand rewritten for the pre-transpose layout: aligned to rank r, permuted by inv(perm). */
 function permuteConstant(c: Tensor, perm: readonly number[]): Tensor {
   const r = perm.length;
@@ -77,6 +80,33 @@ function permuteConstant(c: Tensor, perm: readonly number[]): Tensor {
   return t.reshape(shape);
 }
 
+/**
+ * True when every reader of Transpose `t` is an elementwise op whose non-constant operands come
+ * from `t`, from Transposes with the same perm, or from other readers of `t`: moving the Transpose
+ * through all of them (one after another) removes it.
+ */
+function willBeFreed(g: Graph, t: Node, perm: readonly number[], permOfNode: (n: Node) => number[] | undefined): boolean {
+  const out = t.outputs[0];
+  if (g.isGraphOutput(out)) return false;
+  const readers = new Set(g.consumersOf(out));
+  for (const c of readers) {
+    if (!isLayoutAgnostic(c.op) || c.outputs.length !== 1) return false;
+    for (const name of c.inputs) {
+      if (!name) continue;
+      const k = constantOf(g, name);
+      if (k) {
+        if (!movableConstant(k) || k.shape.length > perm.length) return false;
+        continue;
+      }
+      const p = g.producerOf(name);
+      if (p && readers.has(p)) continue;
+      const q = p && p.op === 'Transpose' ? permOfNode(p) : undefined;
+      if (!q || q.length !== perm.length || q.some((v, i) => v !== perm[i])) return false;
+    }
+  }
+  return true;
+}
+
 /** Moves Transposes from the operands of an elementwise node to its output. */
 function tryPush(g: Graph, n: Node, permOfNode: (n: Node) => number[] | undefined): Graph | undefined {
   if (!isLayoutAgnostic(n.op) || n.outputs.length !== 1 || !n.outputs[0]) return undefined;
@@ -86,7 +116,7 @@ function tryPush(g: Graph, n: Node, permOfNode: (n: Node) => number[] | undefine
     if (!name) continue;
     const c = constantOf(g, name);
     if (c) {
-      if (!canTransposeTensor(c)) return undefined;
+      if (!movableConstant(c)) return undefined;
       continue;
     }
     const t = g.producerOf(name);
@@ -98,18 +128,13 @@ function tryPush(g: Graph, n: Node, permOfNode: (n: Node) => number[] | undefine
   if (!perm) return undefined;
   const r = perm.length;
   if (n.inputs.some((name) => name && constantOf(g, name) && constantOf(g, name)!.shape.length > r)) return undefined;
-  // Only move when at least one Transpose disappears: the total never grows, so the loop ends.
+  // Move when a Transpose disappears now, or will once its other readers (all elementwise, fed
+  // by it or by each other) take it too, as in x * sigmoid(x).
   const freed = new Set(transposes.filter((t) => !g.isGraphOutput(t.outputs[0]) && g.consumersOf(t.outputs[0]).every((c) => c === n)));
-  if (!freed.size) return undefined;
+  if (!freed.size && !transposes.some((t) => willBeFreed(g, t, perm!, permOfNode))) return undefined;
 
   let next = g;
-  const taken = new Set<string>();
-  const fresh = (base: string) => {
-    let name = next.freshName(base);
-    for (let k = 1; taken.has(name); k++) name = next.freshName(`${base}_${k}`);
-    taken.add(name);
-    return name;
-  };
+  const fresh = freshNamer(() => next);
   const inputs = n.inputs.map((name) => {
     if (!name) return name;
     const c = constantOf(g, name);

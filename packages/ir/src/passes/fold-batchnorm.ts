@@ -11,7 +11,7 @@ import { Tensor, writeElement, zeros } from '../core/tensor.js';
 import type { Graph, NodeInit } from '../graph/graph.js';
 import type { AttrValue, Node, TensorType } from '../graph/types.js';
 import { findSchema } from '../ops/schema.js';
-import { attrsOf, bypassNode, canBypass, constantOf, dropUnusedInitializers, soleConsumer, tryInferTypes } from './helpers.js';
+import { attrsOf, bypassNode, canBypass, constantOf, dropUnusedInitializers, freshNamer, soleConsumer, tryInferTypes } from './helpers.js';
 import { definePass } from './pass.js';
 
 /** An inference BatchNormalization with constant parameters, in float64. */
@@ -182,6 +182,7 @@ export const foldBatchNorm = definePass({
       return types?.get(v);
     };
     let g = graph;
+    const fresh = freshNamer(() => g);
     let folded = 0;
     for (const name of graph.nodes.filter((n) => n.op === 'BatchNormalization').map((n) => n.name)) {
       const bn = g.node(name)!;
@@ -192,15 +193,6 @@ export const foldBatchNorm = definePass({
       if (producer.outputs.filter(Boolean).length !== 1 || !canBypass(g, bn.outputs[0], x)) continue;
       const p = bnParams(g, bn);
       if (!p) continue;
-      const taken = new Set<string>();
-      const fresh = (base: string) => {
-        const name = g.freshName(base);
-        let k = 1;
-        let out = name;
-        while (taken.has(out)) out = `${name}_${k++}`;
-        taken.add(out);
-        return out;
-      };
       const rw = folder(g, producer, p, fresh, typeOf);
       if (!rw) continue;
       let next = g.replaceNode(producer.name, [rw.node]);
@@ -221,6 +213,7 @@ export const bnToAffine = definePass({
   run(graph, ctx) {
     const types = tryInferTypes(graph)?.types;
     let g = graph;
+    const fresh = freshNamer(() => g);
     let count = 0;
     for (const bn of graph.nodes) {
       if (bn.op !== 'BatchNormalization') continue;
@@ -235,15 +228,15 @@ export const bnToAffine = definePass({
         writeElement(xt.dtype, mul.data as TypedArray, c, p.factor[c]);
         writeElement(xt.dtype, add.data as TypedArray, c, p.beta[c] - p.mean[c] * p.factor[c]);
       }
-      const mulName = g.freshName(`${bn.name}_scale`);
-      const addName = g.freshName(`${bn.name}_shift`);
-      const mid = g.freshName(`${bn.outputs[0]}_scaled`);
+      const mulName = fresh(`${bn.name}_scale`);
+      const addName = fresh(`${bn.name}_shift`);
+      const mid = fresh(`${bn.outputs[0]}_scaled`);
       const y = bn.outputs[0];
       g = g
         .withInitializer(mulName, mul)
         .withInitializer(addName, add)
         .replaceNode(bn.name, [
-          { name: g.freshName(`${bn.name}_mul`), op: 'Mul', inputs: [bn.inputs[0], mulName], outputs: [mid] },
+          { name: fresh(`${bn.name}_mul`), op: 'Mul', inputs: [bn.inputs[0], mulName], outputs: [mid] },
           { name: bn.name, op: 'Add', inputs: [mid, addName], outputs: [y] },
         ]);
       g = dropUnusedInitializers(g, bn.inputs.slice(1));

@@ -1,7 +1,8 @@
 /**
  * foldConstants: evaluates nodes whose inputs are all constants with the reference interpreter and
  * replaces them by initializers. Outputs above a size limit are left to run time so that folding
- * never materializes huge tensors (e.g. an Expand of a scalar to a large shape).
+ * never materializes huge tensors (e.g. an Expand of a scalar to a large shape). Quantization ops
+ * stay unless asked for, so quantized weights stay quantized.
  */
 import { MoError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
@@ -16,6 +17,11 @@ import { definePass, type Pass } from './pass.js';
 export interface FoldConstantsOptions {
   /** Largest output (in elements) that may be materialized; default 1M. */
   maxElements?: number;
+  /**
+   * Also fold quantization ops (default false): DequantizeLinear of constant int8 weights is how
+   * quantized models store weights, and folding it would turn them back into float.
+   */
+  foldQuant?: boolean;
 }
 
 /** Ops whose result is random even with constant inputs (they take a `seed` attribute). */
@@ -43,7 +49,8 @@ export function foldConstantNodes(graph: Graph, opts: FoldConstantsOptions = {})
   const folded = new Set<Node>();
   const counter = { n: 0 };
   for (const node of graph.topologicalOrder()) {
-    if (!findSchema(node.op) || isNondeterministic(node, constant)) continue;
+    const schema = findSchema(node.op);
+    if (!schema || (schema.group === 'quant' && !opts.foldQuant) || isNondeterministic(node, constant)) continue;
     const inputs = node.inputs.map((n) => (n ? constant(n) : undefined));
     if (node.inputs.some((n, i) => n && !inputs[i])) continue;
     let outputs: Tensor[];

@@ -1,7 +1,8 @@
 /**
  * fuseActivation: an activation (an elementwise op tagged 'activation' that producers can carry
- * fused) that is the only reader of a Conv / ConvTranspose / Gemm / MatMul output becomes the
- * producer's `activation` + `activation_params` attributes.
+ * fused) that is the only reader of a Conv / ConvTranspose / Gemm / MatMul output (or of any other
+ * op whose schema has the fused-activation attributes, such as Add) becomes the producer's
+ * `activation` + `activation_params` attributes.
  */
 import type { Graph } from '../graph/graph.js';
 import type { Node } from '../graph/types.js';
@@ -10,9 +11,14 @@ import { findSchema, hasTag } from '../ops/schema.js';
 import { attrsOf, bypassNode, canBypass, constantOf, dropUnusedInitializers, soleConsumer } from './helpers.js';
 import { definePass } from './pass.js';
 
-/** Producers that can carry a fused activation: their schema declares the `activation` attribute. */
+/**
+ * Producers that can carry a fused activation: their schema declares the `activation` attribute.
+ * Quantized ops are left out: a float activation node after them acts on stored integers, while
+ * their fused activation acts on real values.
+ */
 export function acceptsFusedActivation(op: string): boolean {
-  return findSchema(op)?.attrs?.activation !== undefined;
+  const schema = findSchema(op);
+  return schema?.attrs?.activation !== undefined && schema.group !== 'quant';
 }
 
 /** The fused form of an activation node: its name and parameters, or undefined when it has none. */

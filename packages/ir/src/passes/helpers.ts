@@ -66,6 +66,21 @@ export function bypassNode(g: Graph, node: Node, from: string, to: string): Grap
   return g.rewireUses(from, to).removeNodes([node.name]);
 }
 
+/**
+ * A source of fresh names for a pass: each is unused in the graph `current()` returns at the time
+ * of the call and distinct from every name handed out before (names may be used before they are
+ * added to the graph).
+ */
+export function freshNamer(current: () => Graph): (base: string) => string {
+  const taken = new Set<string>();
+  return (base) => {
+    let name = current().freshName(base);
+    for (let k = 1; taken.has(name); k++) name = current().freshName(`${base}_${k}`);
+    taken.add(name);
+    return name;
+  };
+}
+
 /** Removes the named initializers that nothing reads any more (graph inputs' defaults stay). */
 export function dropUnusedInitializers(g: Graph, names: Iterable<string>): Graph {
   const dead = [...new Set(names)].filter((n) => g.initializers.has(n) && !g.isGraphInput(n) && !g.isUsed(n));

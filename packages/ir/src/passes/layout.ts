@@ -10,7 +10,7 @@ import type { Graph, NodeInit } from '../graph/graph.js';
 import type { AttrValue, Node, ValueInfo } from '../graph/types.js';
 import { findSchema, hasTag } from '../ops/schema.js';
 import { cancelTransposesIn } from './cancel-transposes.js';
-import { attrsOf, channelsFirstPerm, channelsLastPerm, invertPerm, tryInferTypes } from './helpers.js';
+import { attrsOf, channelsFirstPerm, channelsLastPerm, freshNamer, invertPerm, tryInferTypes } from './helpers.js';
 import { definePass, type Pass } from './pass.js';
 
 export type Layout = 'NCHW' | 'NHWC';
@@ -113,13 +113,7 @@ export function convertGraphLayout(graph: Graph, opts: ConvertLayoutOptions): Gr
   const from: Layout = opts.to === 'NHWC' ? 'NCHW' : 'NHWC';
   const types = tryInferTypes(graph)?.types;
   let g = graph;
-  const taken = new Set<string>();
-  const fresh = (base: string) => {
-    let name = g.freshName(base);
-    for (let k = 1; taken.has(name); k++) name = g.freshName(`${base}_${k}`);
-    taken.add(name);
-    return name;
-  };
+  const fresh = freshNamer(() => g);
   const inbound = new Map<string, string>();
   for (const node of graph.nodes) {
     if (!hasTag(node.op, 'layout-sensitive')) continue;

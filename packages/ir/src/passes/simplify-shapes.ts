@@ -7,6 +7,7 @@
  */
 import type { Tensor } from '../core/tensor.js';
 import type { Node } from '../graph/types.js';
+import { groupOf } from '../ops/schema.js';
 import { removeDeadCode } from './dead-code.js';
 import { isNondeterministic } from './fold-constants.js';
 import { constantOf, tryInferTypes } from './helpers.js';
@@ -23,7 +24,8 @@ export const simplifyShapes = definePass({
     const inits = new Map<string, Tensor>(graph.initializers);
     for (const node of graph.nodes) {
       const outs = node.outputs.filter(Boolean);
-      if (!outs.length || !outs.every((o) => constants.has(o)) || isNondeterministic(node, constant)) continue;
+      // Quantization ops stay: inference would dequantize small constant weights.
+      if (!outs.length || groupOf(node.op) === 'quant' || !outs.every((o) => constants.has(o)) || isNondeterministic(node, constant)) continue;
       folded.add(node);
       for (const o of outs) inits.set(o, constants.get(o)!);
     }

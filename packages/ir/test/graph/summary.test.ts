@@ -20,10 +20,12 @@ describe('summary', () => {
     expect(s.macs).toBe(64 * 4 * 27 + 8);
     expect(cnn(1).summary()).toMatch(/MACs: +6\.92 K \(6920\)/);
   });
-  it('says MACs are unknown for symbolic shapes', () => {
+  it('counts MACs per item when the batch is symbolic, and binds dims on request', () => {
     const s = graphStats(cnn('N'));
-    expect(s.macs).toBeUndefined();
-    expect(s.uncountedMacs).toContain('Conv');
+    expect(s.macs).toBe(64 * 4 * 27 + 8);
+    expect(s.assumedDims).toEqual({ N: 1 });
+    expect(graphStats(cnn('N'), { N: 3 }).macs).toBe(3 * (64 * 4 * 27 + 8));
+    expect(cnn('N').summary()).toMatch(/MACs: +6\.92 K \(6920\) with N=1/);
   });
   it('dumps one node per line with types', () => {
     const text = formatGraph(cnn(1));
