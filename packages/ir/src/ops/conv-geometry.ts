@@ -4,10 +4,10 @@
  * output position reads. Everything here works per spatial axis, so 1-D, 2-D, 3-D and higher
  * windows share one code path.
  */
-import { AttributeError } from '../core/errors.js';
-import type { Dim, Shape, StaticShape } from '../core/shape.js';
-import { stridesOf } from '../core/shape.js';
-import type { AttrSpec, InferContext, RunContext } from './schema.js';
+import { sizeOf, stridesOf, type Dim, type StaticShape } from '../core/shape.js';
+import type { OpContext } from './context.js';
+import { forEachIndex } from './elements.js';
+import type { AttrSpec, InferContext } from './schema.js';
 
 export const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
 export type AutoPad = (typeof AUTO_PADS)[number];
@@ -15,8 +15,6 @@ export type AutoPad = (typeof AUTO_PADS)[number];
 /** Activation layouts: channels second (ONNX) or channels last. */
 export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 export type Layout = (typeof LAYOUTS)[number];
-
-type Ctx = InferContext | RunContext;
 
 export const LAYOUT_ATTR: AttrSpec = Object.freeze({
   type: 'string',
@@ -32,11 +30,6 @@ export const WINDOW_ATTRS: Readonly<Record<string, AttrSpec>> = Object.freeze({
   pads: { type: 'ints', doc: '[x1_begin, x2_begin, ..., x1_end, x2_end, ...] (default 0); ignored unless auto_pad is NOTSET' },
   strides: { type: 'ints', doc: 'stride per spatial axis (default 1)' },
 });
-
-/** Throws an AttributeError naming the node and op of `ctx`. */
-export function attrFail(ctx: Ctx, message: string): never {
-  throw new AttributeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
 
 // ------------------------------------------------------------------ layout
 
@@ -86,19 +79,12 @@ export function columnMajorStrides(spatial: readonly number[]): number[] {
 
 /** For every row-major flat index of `shape`, the offset of that position under `strides`. */
 export function offsetTable(shape: readonly number[], strides: readonly number[]): Int32Array {
-  let size = 1;
-  for (const d of shape) size *= d;
-  const out = new Int32Array(size);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < size; i++) {
+  const out = new Int32Array(sizeOf(shape));
+  forEachIndex(shape, (idx, i) => {
     let off = 0;
     for (let a = 0; a < shape.length; a++) off += idx[a] * strides[a];
     out[i] = off;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      if (++idx[a] < shape[a]) break;
-      idx[a] = 0;
-    }
-  }
+  });
   return out;
 }
 
@@ -113,19 +99,19 @@ export interface WindowSpec {
   readonly autoPad: AutoPad;
 }
 
-function intsOr(ctx: Ctx, name: string, n: number, fill: number, min: number): number[] {
+function intsOr(ctx: OpContext, name: string, n: number, fill: number, min: number): number[] {
   const want = name === 'pads' ? 2 * n : n;
   if (!ctx.has(name)) return new Array<number>(want).fill(fill);
   const v = ctx.ints(name);
-  if (v.length !== want) attrFail(ctx, `attribute '${name}' has ${v.length} values; ${want} expected for ${n} spatial dim${n === 1 ? '' : 's'}`);
+  if (v.length !== want) ctx.failAttr(`attribute '${name}' has ${v.length} values; ${want} expected for ${n} spatial dim${n === 1 ? '' : 's'}`);
   v.forEach((x, i) => {
-    if (x < min) attrFail(ctx, `attribute '${name}' value ${i} is ${x}; must be >= ${min}`);
+    if (x < min) ctx.failAttr(`attribute '${name}' value ${i} is ${x}; must be >= ${min}`);
   });
   return [...v];
 }
 
 /** Reads strides, dilations, pads and auto_pad for `rank` spatial dims (AttributeError when invalid). */
-export function readWindowSpec(ctx: Ctx, rank: number, opts: { dilations?: boolean } = {}): WindowSpec {
+export function readWindowSpec(ctx: OpContext, rank: number, opts: { dilations?: boolean } = {}): WindowSpec {
   return {
     strides: intsOr(ctx, 'strides', rank, 1, 1),
     dilations: opts.dilations === false ? new Array<number>(rank).fill(1) : intsOr(ctx, 'dilations', rank, 1, 1),
@@ -135,11 +121,11 @@ export function readWindowSpec(ctx: Ctx, rank: number, opts: { dilations?: boole
 }
 
 /** Reads a kernel_shape attribute of `rank` positive values. */
-export function readKernelShape(ctx: Ctx, rank: number): number[] {
+export function readKernelShape(ctx: OpContext, rank: number): number[] {
   const k = ctx.ints('kernel_shape');
-  if (k.length !== rank) attrFail(ctx, `attribute 'kernel_shape' has ${k.length} values; ${rank} expected for ${rank} spatial dim${rank === 1 ? '' : 's'}`);
+  if (k.length !== rank) ctx.failAttr(`attribute 'kernel_shape' has ${k.length} values; ${rank} expected for ${rank} spatial dim${rank === 1 ? '' : 's'}`);
   k.forEach((x, i) => {
-    if (x < 1) attrFail(ctx, `attribute 'kernel_shape' value ${i} is ${x}; must be >= 1`);
+    if (x < 1) ctx.failAttr(`attribute 'kernel_shape' value ${i} is ${x}; must be >= 1`);
   });
   return [...k];
 }
@@ -160,7 +146,7 @@ const extent = (k: number, d: number) => (k - 1) * d + 1;
  * `ceilMode`, dropping a last window that would start in the end padding); SAME_* gives
  * ceil(in / stride) outputs; VALID pads nothing.
  */
-export function windowAxis(ctx: Ctx, axis: number, inSize: number, kernel: number, spec: WindowSpec, ceilMode: boolean): AxisGeometry {
+export function windowAxis(ctx: OpContext, axis: number, inSize: number, kernel: number, spec: WindowSpec, ceilMode: boolean): AxisGeometry {
   const rank = spec.strides.length;
   const s = spec.strides[axis];
   const ek = extent(kernel, spec.dilations[axis]);
@@ -201,8 +187,8 @@ export interface WindowGeometry {
   readonly padsEnd: readonly number[];
 }
 
-export function windowGeometry(ctx: Ctx, inSpatial: readonly number[], kernel: readonly number[], spec: WindowSpec, ceilMode: boolean): WindowGeometry {
-  const axes = inSpatial.map((d, i) => windowAxis(ctx, i, d, kernel[i], spec, ceilMode));
+/** Collects per-axis geometries into a WindowGeometry. */
+function geometryOf(inSpatial: readonly number[], kernel: readonly number[], spec: WindowSpec, axes: readonly AxisGeometry[]): WindowGeometry {
   return {
     inSpatial,
     outSpatial: axes.map((a) => a.out),
@@ -212,6 +198,10 @@ export function windowGeometry(ctx: Ctx, inSpatial: readonly number[], kernel: r
     padsBegin: axes.map((a) => a.padBegin),
     padsEnd: axes.map((a) => a.padEnd),
   };
+}
+
+export function windowGeometry(ctx: OpContext, inSpatial: readonly number[], kernel: readonly number[], spec: WindowSpec, ceilMode: boolean): WindowGeometry {
+  return geometryOf(inSpatial, kernel, spec, inSpatial.map((d, i) => windowAxis(ctx, i, d, kernel[i], spec, ceilMode)));
 }
 
 /**
@@ -241,7 +231,7 @@ export function windowShape(ctx: InferContext, inSpatial: readonly Dim[], kernel
  * output larger than the convolution reaches) pads nothing at the start: the extra outputs are at
  * the end, like output_padding.
  */
-export function transposeAxis(ctx: Ctx, axis: number, inSize: number, kernel: number, spec: WindowSpec, outputPadding: number, outputShape: number | undefined): AxisGeometry {
+export function transposeAxis(ctx: OpContext, axis: number, inSize: number, kernel: number, spec: WindowSpec, outputPadding: number, outputShape: number | undefined): AxisGeometry {
   const rank = spec.strides.length;
   const s = spec.strides[axis];
   const full = s * (inSize - 1) + outputPadding + extent(kernel, spec.dilations[axis]);
@@ -264,17 +254,8 @@ export function transposeAxis(ctx: Ctx, axis: number, inSize: number, kernel: nu
   return { out, padBegin, padEnd: full - out - padBegin };
 }
 
-export function transposeGeometry(ctx: Ctx, inSpatial: readonly number[], kernel: readonly number[], spec: WindowSpec, outputPadding: readonly number[], outputShape: readonly number[] | undefined): WindowGeometry {
-  const axes = inSpatial.map((d, i) => transposeAxis(ctx, i, d, kernel[i], spec, outputPadding[i], outputShape?.[i]));
-  return {
-    inSpatial,
-    outSpatial: axes.map((a) => a.out),
-    kernel,
-    strides: spec.strides,
-    dilations: spec.dilations,
-    padsBegin: axes.map((a) => a.padBegin),
-    padsEnd: axes.map((a) => a.padEnd),
-  };
+export function transposeGeometry(ctx: OpContext, inSpatial: readonly number[], kernel: readonly number[], spec: WindowSpec, outputPadding: readonly number[], outputShape: readonly number[] | undefined): WindowGeometry {
+  return geometryOf(inSpatial, kernel, spec, inSpatial.map((d, i) => transposeAxis(ctx, i, d, kernel[i], spec, outputPadding[i], outputShape?.[i])));
 }
 
 /** Output spatial dims of a transposed convolution for inference (symbolic dims as in windowShape). */
@@ -300,29 +281,28 @@ export const TAP_PAD = -1;
 /** Tap-table entry for a kernel position beyond the padded input (ceil_mode windows). */
 export const TAP_OUTSIDE = -2;
 
+/** For each output position, `tap(o, k)` for each kernel position (multi-indices, both row-major). */
+function tapTable(g: WindowGeometry, tap: (o: readonly number[], k: readonly number[]) => number): Int32Array[] {
+  const kPos = positions(g.kernel);
+  return positions(g.outSpatial).map((o) => Int32Array.from(kPos, (k) => tap(o, k)));
+}
+
 /**
  * For each output position (row-major over the output spatial dims), the input offset that each
  * kernel position (row-major over the kernel) reads, using `inStrides` for the spatial axes; or
  * TAP_PAD / TAP_OUTSIDE when it falls outside the input.
  */
 export function windowTaps(g: WindowGeometry, inStrides: readonly number[]): Int32Array[] {
-  const rank = g.inSpatial.length;
-  const outPos = positions(g.outSpatial);
-  const kPos = positions(g.kernel);
-  return outPos.map((o) => {
-    const taps = new Int32Array(kPos.length);
-    kPos.forEach((k, t) => {
-      let off = 0;
-      let code = 0;
-      for (let a = 0; a < rank; a++) {
-        const p = o[a] * g.strides[a] - g.padsBegin[a] + k[a] * g.dilations[a];
-        if (p >= g.inSpatial[a] + g.padsEnd[a]) code = TAP_OUTSIDE;
-        else if ((p < 0 || p >= g.inSpatial[a]) && code === 0) code = TAP_PAD;
-        off += p * inStrides[a];
-      }
-      taps[t] = code < 0 ? code : off;
-    });
-    return taps;
+  return tapTable(g, (o, k) => {
+    let off = 0;
+    let code = 0;
+    for (let a = 0; a < o.length; a++) {
+      const p = o[a] * g.strides[a] - g.padsBegin[a] + k[a] * g.dilations[a];
+      if (p >= g.inSpatial[a] + g.padsEnd[a]) code = TAP_OUTSIDE;
+      else if ((p < 0 || p >= g.inSpatial[a]) && code === 0) code = TAP_PAD;
+      off += p * inStrides[a];
+    }
+    return code < 0 ? code : off;
   });
 }
 
@@ -332,52 +312,21 @@ export function windowTaps(g: WindowGeometry, inStrides: readonly number[]): Int
  * o = i*stride - padBegin + k*dilation), or TAP_PAD when none.
  */
 export function transposeTaps(g: WindowGeometry, inStrides: readonly number[]): Int32Array[] {
-  const rank = g.inSpatial.length;
-  const outPos = positions(g.outSpatial);
-  const kPos = positions(g.kernel);
-  return outPos.map((o) => {
-    const taps = new Int32Array(kPos.length);
-    kPos.forEach((k, t) => {
-      let off = 0;
-      for (let a = 0; a < rank; a++) {
-        const num = o[a] + g.padsBegin[a] - k[a] * g.dilations[a];
-        const i = num / g.strides[a];
-        if (num < 0 || !Number.isInteger(i) || i >= g.inSpatial[a]) {
-          off = TAP_PAD;
-          break;
-        }
-        off += i * inStrides[a];
-      }
-      taps[t] = off;
-    });
-    return taps;
+  return tapTable(g, (o, k) => {
+    let off = 0;
+    for (let a = 0; a < o.length; a++) {
+      const num = o[a] + g.padsBegin[a] - k[a] * g.dilations[a];
+      const i = num / g.strides[a];
+      if (num < 0 || !Number.isInteger(i) || i >= g.inSpatial[a]) return TAP_PAD;
+      off += i * inStrides[a];
+    }
+    return off;
   });
 }
 
 /** All multi-indices of a static shape in row-major order. */
 function positions(shape: readonly number[]): number[][] {
-  let size = 1;
-  for (const d of shape) size *= d;
   const out: number[][] = [];
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < size; i++) {
-    out.push([...idx]);
-    for (let a = shape.length - 1; a >= 0; a--) {
-      if (++idx[a] < shape[a]) break;
-      idx[a] = 0;
-    }
-  }
+  forEachIndex(shape, (idx) => out.push([...idx]));
   return out;
-}
-
-/** Product of static dims (1 for none). */
-export function product(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
-
-/** True when every dim of `shape` is a number. */
-export function isStatic(shape: Shape): shape is StaticShape {
-  return shape.every((d) => typeof d === 'number');
 }

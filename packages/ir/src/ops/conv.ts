@@ -3,23 +3,22 @@
  * integer convolutions ConvInteger and QLinearConv. All share one shape analysis and one
  * accumulation loop over tap tables (see conv-geometry.ts), for any number of spatial dims.
  */
-import { DTypeError } from '../core/errors.js';
-import type { DType, TypedArray } from '../core/dtype.js';
+import { FLOAT_TYPES, type DType, type TypedArray } from '../core/dtype.js';
 import { REQUANT_MODES, quantRange, requantize, roundHalfEven, type RequantMode } from '../core/quant.js';
-import type { Dim, Shape } from '../core/shape.js';
-import { Tensor, readElement, writeElement, zeros } from '../core/tensor.js';
+import { isStaticShape, sizeOf, type Dim } from '../core/shape.js';
+import { Tensor, writeElement, zeros } from '../core/tensor.js';
 import type { TensorType } from '../graph/types.js';
+import { inputAt, type OpContext } from './context.js';
+import { isPerTensorShape } from './dims.js';
 import { FUSED_ACTIVATION_ATTRS, fusedActivationFn } from './fused-activation.js';
+import { floatRounder } from './rounding.js';
 import { defineOp, type AttrSpec, type InferContext, type OpSchema, type RunContext } from './schema.js';
 import {
   LAYOUT_ATTR,
   WINDOW_ATTRS,
   activationShape,
-  attrFail,
-  isStatic,
   layoutStrides,
   offsetTable,
-  product,
   readWindowSpec,
   spatialOf,
   transposeGeometry,
@@ -33,9 +32,6 @@ import {
   type WindowSpec,
 } from './conv-geometry.js';
 
-type Ctx = InferContext | RunContext;
-
-const FLOAT_T: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64'];
 const Q8: readonly DType[] = ['int8', 'uint8'];
 
 const CONV_ATTRS: Readonly<Record<string, AttrSpec>> = {
@@ -60,39 +56,25 @@ interface ConvInfo {
   readonly spec: WindowSpec;
 }
 
-function shapeOf(ctx: Ctx, i: number): Shape {
-  const t = ctx.inputs[i] as Tensor | TensorType | undefined;
-  if (!t) return ctx.fail(`input ${i} is missing`);
-  return t.shape;
-}
-
-function dtypeOf(ctx: Ctx, i: number): DType | undefined {
-  return (ctx.inputs[i] as Tensor | TensorType | undefined)?.dtype;
-}
-
-function dtypeFail(ctx: Ctx, message: string): never {
-  throw new DTypeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
-
 /** Throws DTypeError unless input `j` (when present) has the dtype of input `i`. */
-function sameDType(ctx: Ctx, i: number, j: number, names: [string, string]): void {
-  const a = dtypeOf(ctx, i);
-  const b = dtypeOf(ctx, j);
-  if (a && b && a !== b) dtypeFail(ctx, `${names[1]} has dtype '${b}' but ${names[0]} has '${a}'; they must match`);
+function sameDType(ctx: OpContext, i: number, j: number, names: [string, string]): void {
+  const a = ctx.inputs[i]?.dtype;
+  const b = ctx.inputs[j]?.dtype;
+  if (a && b && a !== b) ctx.failDType(`${names[1]} has dtype '${b}' but ${names[0]} has '${a}'; they must match`);
 }
 
 /**
  * Checks ranks, channels and group of a (transposed) convolution. `transposed` reads W as
  * [C, M/group, k...] instead of [M, C/group, k...].
  */
-function analyzeConv(ctx: Ctx, xi: number, wi: number, transposed: boolean, layout: Layout): ConvInfo {
+function analyzeConv(ctx: OpContext, xi: number, wi: number, transposed: boolean, layout: Layout): ConvInfo {
   const op = ctx.node.op;
-  const xs = shapeOf(ctx, xi);
-  const ws = shapeOf(ctx, wi);
+  const xs = inputAt(ctx, xi).shape;
+  const ws = inputAt(ctx, wi).shape;
   if (xs.length < 3) ctx.fail(`input X has rank ${xs.length} (shape [${xs.join(',')}]); ${op} needs rank >= 3 (batch, channels and at least one spatial dim)`);
   if (ws.length !== xs.length) ctx.fail(`weight W has rank ${ws.length} (shape [${ws.join(',')}]) but X has rank ${xs.length}; they must match`);
   const group = ctx.int('group');
-  if (group < 1) attrFail(ctx, `attribute 'group' is ${group}; must be >= 1`);
+  if (group < 1) ctx.failAttr(`attribute 'group' is ${group}; must be >= 1`);
   const rank = xs.length - 2;
   const n = xs[0];
   const c = layout === 'NCHW' ? xs[1] : xs[xs.length - 1];
@@ -116,7 +98,7 @@ function analyzeConv(ctx: Ctx, xi: number, wi: number, transposed: boolean, layo
   let kernel: Dim[] = ws.slice(2);
   if (ctx.has('kernel_shape')) {
     const k = ctx.ints('kernel_shape');
-    if (k.length !== rank) attrFail(ctx, `attribute 'kernel_shape' has ${k.length} values; ${rank} expected for ${rank} spatial dim${rank === 1 ? '' : 's'}`);
+    if (k.length !== rank) ctx.failAttr(`attribute 'kernel_shape' has ${k.length} values; ${rank} expected for ${rank} spatial dim${rank === 1 ? '' : 's'}`);
     k.forEach((v, i) => {
       const wd = kernel[i];
       if (typeof wd === 'number' && wd !== v) ctx.fail(`kernel_shape [${k.join(',')}] does not match the spatial dims [${kernel.join(',')}] of W`);
@@ -130,7 +112,7 @@ function analyzeConv(ctx: Ctx, xi: number, wi: number, transposed: boolean, layo
 }
 
 /** Checks an optional per-output-channel vector (bias) has shape [M]. */
-function checkChannelVector(ctx: Ctx, i: number, m: Dim, name: string): void {
+function checkChannelVector(ctx: OpContext, i: number, m: Dim, name: string): void {
   const t = ctx.inputs[i] as Tensor | TensorType | undefined;
   if (!t) return;
   const s = t.shape;
@@ -140,11 +122,11 @@ function checkChannelVector(ctx: Ctx, i: number, m: Dim, name: string): void {
 }
 
 /** Checks a scale / zero-point input is a scalar ([] or [1]), or with `perChannel` also [M]. */
-function checkQuantParam(ctx: Ctx, i: number, name: string, m: Dim | undefined): void {
+function checkQuantParam(ctx: OpContext, i: number, name: string, m: Dim | undefined): void {
   const t = ctx.inputs[i] as Tensor | TensorType | undefined;
   if (!t) return;
   const s = t.shape;
-  const scalar = s.length === 0 || (s.length === 1 && s[0] === 1);
+  const scalar = isPerTensorShape(s);
   const channel = m !== undefined && s.length === 1 && (typeof s[0] !== 'number' || typeof m !== 'number' || s[0] === m);
   if (!scalar && !channel) {
     ctx.fail(`${name} has shape [${s.join(',')}]; expected a scalar${m !== undefined ? ` or [${m}] (per output channel)` : ''}`);
@@ -158,25 +140,25 @@ function outputShape(ctx: InferContext, info: ConvInfo, transposed: boolean): Di
   return activationShape(info.layout, info.n, info.m, spatial);
 }
 
-function readOutputPadding(ctx: Ctx, rank: number, spec: WindowSpec): number[] {
+function readOutputPadding(ctx: OpContext, rank: number, spec: WindowSpec): number[] {
   if (!ctx.has('output_padding')) return new Array<number>(rank).fill(0);
   const p = ctx.ints('output_padding');
-  if (p.length !== rank) attrFail(ctx, `attribute 'output_padding' has ${p.length} values; ${rank} expected`);
+  if (p.length !== rank) ctx.failAttr(`attribute 'output_padding' has ${p.length} values; ${rank} expected`);
   p.forEach((v, i) => {
     const limit = Math.max(spec.strides[i], spec.dilations[i]);
-    if (v < 0 || v >= limit) attrFail(ctx, `attribute 'output_padding' value ${i} is ${v}; must be in 0..${limit - 1} (below the stride or dilation)`);
+    if (v < 0 || v >= limit) ctx.failAttr(`attribute 'output_padding' value ${i} is ${v}; must be in 0..${limit - 1} (below the stride or dilation)`);
   });
   return [...p];
 }
 
 /** output_shape: the spatial dims, or (as older exporters write it) the full [N, C, ...] shape. */
-function readOutputShape(ctx: Ctx, rank: number): number[] | undefined {
+function readOutputShape(ctx: OpContext, rank: number): number[] | undefined {
   if (!ctx.has('output_shape')) return undefined;
   const s = ctx.ints('output_shape');
-  if (s.length !== rank && s.length !== rank + 2) attrFail(ctx, `attribute 'output_shape' has ${s.length} values; ${rank} spatial dims expected`);
+  if (s.length !== rank && s.length !== rank + 2) ctx.failAttr(`attribute 'output_shape' has ${s.length} values; ${rank} spatial dims expected`);
   const spatial = s.slice(s.length - rank);
   spatial.forEach((v, i) => {
-    if (v < 0) attrFail(ctx, `attribute 'output_shape' value ${i} is ${v}; must be >= 0`);
+    if (v < 0) ctx.failAttr(`attribute 'output_shape' value ${i} is ${v}; must be >= 0`);
   });
   return spatial;
 }
@@ -229,7 +211,7 @@ function accumulate(p: ConvProblem, xv: ArrayLike<number>, wv: ArrayLike<number>
   const ys = layoutStrides(p.yShape, p.layout);
   const taps = p.transposed ? transposeTaps(g, xs.spatial) : windowTaps(g, xs.spatial);
   const yOff = offsetTable(g.outSpatial, ys.spatial);
-  const kSize = product(g.kernel);
+  const kSize = sizeOf(g.kernel);
   const cg = p.c / p.group;
   const mg = p.m / p.group;
   // Conv W: [M, C/group, k...]; ConvTranspose W: [C, M/group, k...].
@@ -256,17 +238,6 @@ function accumulate(p: ConvProblem, xv: ArrayLike<number>, wv: ArrayLike<number>
   }
 }
 
-/** Rounds a value to what storage of a float dtype holds (so fused == unfused activation). */
-function rounderFor(dtype: DType): (x: number) => number {
-  if (dtype === 'float64') return (x) => x;
-  if (dtype === 'float32') return Math.fround;
-  const scratch = new Uint16Array(1);
-  return (x) => {
-    writeElement(dtype, scratch, 0, x);
-    return readElement(dtype, scratch, 0);
-  };
-}
-
 // ------------------------------------------------------------------ float Conv / ConvTranspose
 
 function floatConvInfer(ctx: InferContext, transposed: boolean): TensorType[] {
@@ -291,7 +262,7 @@ function floatConvRun(ctx: RunContext, transposed: boolean): Tensor[] {
   const y = zeros(x.dtype, p.yShape);
   const yd = y.data as TypedArray;
   const bias = b ? b.toNumbers() : undefined;
-  const round = rounderFor(x.dtype);
+  const round = floatRounder(x.dtype);
   // The activation sees the value rounded to the output dtype, as an unfused activation would.
   accumulate(p, x.toNumbers(), w.toNumbers(), (i, m, acc) => writeElement(x.dtype, yd, i, act(round(acc + (bias ? bias[m] : 0)))));
   return [y];
@@ -302,12 +273,12 @@ function convMacs(ctx: InferContext, outputs: readonly TensorType[], transposed:
   const xs = ctx.inputs[0]!.shape;
   const ws = ctx.inputs[1]!.shape;
   const ys = outputs[0].shape;
-  if (!isStatic(xs) || !isStatic(ws) || !isStatic(ys)) return ctx.fail(`macs need static shapes, got X [${xs.join(',')}], W [${ws.join(',')}], Y [${ys.join(',')}]`);
-  const kernel = product(ws.slice(2));
+  if (!isStaticShape(xs) || !isStaticShape(ws) || !isStaticShape(ys)) return ctx.fail(`macs need static shapes, got X [${xs.join(',')}], W [${ws.join(',')}], Y [${ys.join(',')}]`);
+  const kernel = sizeOf(ws.slice(2));
   // Every pair (output element, contributing input channel, kernel tap) is one MAC; for the
   // transposed op the roles of input and output swap.
-  if (transposed) return xs[0] * product(spatialOf(xs, layout)) * ws[0] * ws[1] * kernel;
-  return ys[0] * product(spatialOf(ys, layout)) * ws[0] * ws[1] * kernel;
+  if (transposed) return xs[0] * sizeOf(spatialOf(xs, layout)) * ws[0] * ws[1] * kernel;
+  return ys[0] * sizeOf(spatialOf(ys, layout)) * ws[0] * ws[1] * kernel;
 }
 
 const FLOAT_CONV_ATTRS: Readonly<Record<string, AttrSpec>> = {
@@ -328,7 +299,7 @@ const conv = defineOp({
     { name: 'B', type: 'T', optional: true, doc: '[M]' },
   ],
   outputs: [{ name: 'Y', type: 'T' }],
-  types: { T: FLOAT_T },
+  types: { T: FLOAT_TYPES },
   attrs: FLOAT_CONV_ATTRS,
   infer: (ctx) => floatConvInfer(ctx, false),
   run: (ctx) => floatConvRun(ctx, false),
@@ -347,7 +318,7 @@ const convTranspose = defineOp({
     { name: 'B', type: 'T', optional: true, doc: '[M]' },
   ],
   outputs: [{ name: 'Y', type: 'T' }],
-  types: { T: FLOAT_T },
+  types: { T: FLOAT_TYPES },
   attrs: {
     ...FLOAT_CONV_ATTRS,
     output_padding: { type: 'ints', doc: 'extra output elements at the end of each spatial axis (default 0)' },
@@ -430,26 +401,26 @@ const QLINEAR_ACTIVATIONS = ['none', 'Relu', 'Clip'] as const;
  * Clip [lo, hi] at y_zp + round(lo / y_scale) .. y_zp + round(hi / y_scale) (float32 division,
  * ties to even, as QuantizeLinear); both intersected with the output dtype's range.
  */
-export function quantizedActivationRange(ctx: Ctx, act: string, params: readonly number[], yScale: number, yZero: number, dtype: DType): { lo: number; hi: number } {
+export function quantizedActivationRange(ctx: OpContext, act: string, params: readonly number[], yScale: number, yZero: number, dtype: DType): { lo: number; hi: number } {
   const { qmin, qmax } = quantRange(dtype);
   const q = (v: number) => (Number.isFinite(v) ? yZero + roundHalfEven(Math.fround(Math.fround(v) / Math.fround(yScale))) : v);
   switch (act) {
     case 'none':
-      if (params.length) attrFail(ctx, `activation none takes no activation_params, got ${params.length}`);
+      if (params.length) ctx.failAttr(`activation none takes no activation_params, got ${params.length}`);
       return { lo: qmin, hi: qmax };
     case 'Relu':
-      if (params.length) attrFail(ctx, `activation Relu takes no activation_params, got ${params.length}`);
+      if (params.length) ctx.failAttr(`activation Relu takes no activation_params, got ${params.length}`);
       return { lo: Math.max(qmin, yZero), hi: qmax };
     default: {
       const [a, b] = params.length ? params : [-Infinity, Infinity];
-      if (params.length && params.length !== 2) attrFail(ctx, `activation Clip takes 2 activation_params [min, max], got ${params.length}`);
-      if (!(a <= b)) attrFail(ctx, `activation Clip has min ${a} > max ${b}`);
+      if (params.length && params.length !== 2) ctx.failAttr(`activation Clip takes 2 activation_params [min, max], got ${params.length}`);
+      if (!(a <= b)) ctx.failAttr(`activation Clip has min ${a} > max ${b}`);
       return { lo: Math.max(qmin, q(a)), hi: Math.min(qmax, q(b)) };
     }
   }
 }
 
-function qlinearChecks(ctx: Ctx): ConvInfo {
+function qlinearChecks(ctx: OpContext): ConvInfo {
   sameDType(ctx, 0, 2, ['x', 'x_zero_point']);
   sameDType(ctx, 3, 5, ['w', 'w_zero_point']);
   const info = analyzeConv(ctx, 0, 3, false, ctx.str('layout') as Layout);
@@ -493,8 +464,8 @@ const qlinearConv = defineOp({
     const info = qlinearChecks(ctx);
     const act = ctx.str('activation');
     const params = ctx.floats('activation_params');
-    if (act !== 'Clip' && params.length) attrFail(ctx, `activation ${act} takes no activation_params, got ${params.length}`);
-    if (act === 'Clip' && params.length && params.length !== 2) attrFail(ctx, `activation Clip takes 2 activation_params [min, max], got ${params.length}`);
+    if (act !== 'Clip' && params.length) ctx.failAttr(`activation ${act} takes no activation_params, got ${params.length}`);
+    if (act === 'Clip' && params.length && params.length !== 2) ctx.failAttr(`activation Clip takes 2 activation_params [min, max], got ${params.length}`);
     return [{ dtype: ctx.inputs[7]!.dtype, shape: outputShape(ctx, info, false) }];
   },
   run(ctx) {
@@ -525,8 +496,8 @@ const qlinearConv = defineOp({
     const layout = ctx.str('layout') as Layout;
     const ws = ctx.inputs[3]!.shape;
     const ys = outs[0].shape;
-    if (!isStatic(ws) || !isStatic(ys)) return ctx.fail(`macs need static shapes, got W [${ws.join(',')}], Y [${ys.join(',')}]`);
-    return ys[0] * product(spatialOf(ys, layout)) * ws[0] * ws[1] * product(ws.slice(2));
+    if (!isStaticShape(ws) || !isStaticShape(ys)) return ctx.fail(`macs need static shapes, got W [${ws.join(',')}], Y [${ys.join(',')}]`);
+    return ys[0] * sizeOf(spatialOf(ys, layout)) * ws[0] * ws[1] * sizeOf(ws.slice(2));
   },
 });
 

@@ -5,7 +5,6 @@
  * Results are computed in float64 (written stably, e.g. expm1 and log1p) and rounded once to T;
  * at +-Inf they give their limits.
  */
-import { AttributeError, ShapeError } from '../core/errors.js';
 import { FLOAT_TYPES, NUMERIC_TYPES, dtypeInfo, type DType } from '../core/dtype.js';
 import { erfc, erf } from '../core/math.js';
 import { formatShape, isStaticShape, sizeOf } from '../core/shape.js';
@@ -90,7 +89,7 @@ const celu = unaryOp({
   doc: 'Y = max(0, X) + min(0, alpha * (e^(X/alpha) - 1)); alpha must not be 0.',
   attrs: alphaAttr(1, 'scale; must not be 0'),
   checkAttrs(ctx) {
-    if (ctx.float('alpha') === 0) throw new AttributeError('Celu needs alpha != 0', { node: ctx.node.name, op: ctx.node.op });
+    if (ctx.float('alpha') === 0) ctx.failAttr('Celu needs alpha != 0');
   },
   float: (ctx) => {
     const alpha = ctx.float('alpha');
@@ -170,7 +169,7 @@ const gelu = unaryOp({
 function clipBound(ctx: RunContext, i: number): Value | undefined {
   const t = ctx.inputs[i];
   if (!t) return undefined;
-  if (t.size !== 1) throw new ShapeError(`${i === 1 ? 'min' : 'max'} must be a scalar, got shape ${formatShape(t.shape)}`, { node: ctx.node.name, op: ctx.node.op });
+  if (t.size !== 1) ctx.fail(`${i === 1 ? 'min' : 'max'} must be a scalar, got shape ${formatShape(t.shape)}`);
   return load(t, 0);
 }
 

@@ -6,14 +6,15 @@
  * toward zero (C/ONNX); integer division or modulo by zero is an ArgumentError (ONNX leaves it
  * undefined). Float results are computed in float64 and rounded once to the output type.
  */
-import { AttributeError, DTypeError, ShapeError } from '../core/errors.js';
 import { FLOAT_TYPES, INT_TYPES, NUMERIC_TYPES, dtypeInfo, type DType } from '../core/dtype.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { FUSED_ACTIVATION_ATTRS, fusedActivationFn, leakyRelu } from './fused-activation.js';
-import { accumulatorRound, broadcastType, elementwiseOp, mapBroadcast, roundToFloat, valueError, wrapInt, type Result, type Value } from './elementwise-kernel.js';
+import { broadcastType, elementwiseOp, mapBroadcast, valueError, type Result, type Value } from './elementwise-kernel.js';
+import { wrapInt } from './integers.js';
+import { sameAs } from './output-types.js';
+import { accumulatorRound, floatRounder } from './rounding.js';
 import type { InferContext, OpSchema, OpTag, RunContext } from './schema.js';
-import { sameAs } from './util.js';
 
 const isFloatDType = (d: DType): boolean => dtypeInfo(d).kind === 'float';
 
@@ -63,9 +64,6 @@ function nonZeroDivisor(ctx: RunContext, b: bigint, what: string): void {
  */
 function intActivation(ctx: InferContext | RunContext, d: DType): (x: bigint) => bigint {
   const act = ctx.str('activation');
-  const fail = (why: string): never => {
-    throw new DTypeError(`fused activation ${act} on '${d}' ${why}`, { node: ctx.node.name, op: ctx.node.op });
-  };
   switch (act) {
     case 'none': return (x) => x;
     case 'Relu': return (x) => (x > 0n ? x : 0n);
@@ -74,7 +72,7 @@ function intActivation(ctx: InferContext | RunContext, d: DType): (x: bigint) =>
       const [lo, hi] = p.length ? p : [-Infinity, Infinity];
       const bound = (v: number) => {
         if (!Number.isFinite(v)) return undefined;
-        if (!Number.isInteger(v)) throw new AttributeError(`fused Clip on '${d}' needs integer bounds, got ${v}`, { node: ctx.node.name, op: ctx.node.op });
+        if (!Number.isInteger(v)) ctx.failAttr(`fused Clip on '${d}' needs integer bounds, got ${v}`);
         return BigInt(v);
       };
       const l = bound(lo);
@@ -82,7 +80,7 @@ function intActivation(ctx: InferContext | RunContext, d: DType): (x: bigint) =>
       // Same function as fused-activation's clip(): below lo -> lo, else above hi -> hi.
       return (x) => (l !== undefined && x < l ? l : h !== undefined && x > h ? h : x);
     }
-    default: return fail('needs a float type');
+    default: return ctx.failDType(`fused activation ${act} on '${d}' needs a float type`);
   }
 }
 
@@ -109,7 +107,9 @@ const add = elementwiseOp({
     const fn = fusedActivationFn(act, ctx.floats('activation_params'));
     if (isFloatDType(d)) {
       if (act === 'none') return [mapBroadcast(ctx, [a, b], d, ([x, y]) => (x as number) + (y as number))];
-      return [mapBroadcast(ctx, [a, b], d, ([x, y]) => fn(roundToFloat(d, (x as number) + (y as number))))];
+      // The activation sees the sum as T holds it, as an unfused activation would.
+      const round = floatRounder(d);
+      return [mapBroadcast(ctx, [a, b], d, ([x, y]) => fn(round((x as number) + (y as number))))];
     }
     const g = intActivation(ctx, d);
     return [mapBroadcast(ctx, [a, b], d, ([x, y]) => g(wrapInt(d, (x as bigint) + (y as bigint))))];
@@ -153,7 +153,7 @@ const mod = elementwiseOp({
   attrs: { fmod: { type: 'int', default: 0, values: [0, 1], doc: '1: sign of the dividend (required for float types)' } },
   infer(ctx) {
     const d = ctx.inputs[0]!.dtype;
-    if (isFloatDType(d) && ctx.int('fmod') !== 1) throw new AttributeError(`Mod on ${d} needs fmod=1 (ONNX)`, { node: ctx.node.name, op: ctx.node.op });
+    if (isFloatDType(d) && ctx.int('fmod') !== 1) ctx.failAttr(`Mod on ${d} needs fmod=1 (ONNX)`);
     return [broadcastType(ctx, d)];
   },
   run(ctx) {
@@ -161,7 +161,7 @@ const mod = elementwiseOp({
     const d = a.dtype;
     const fmod = ctx.int('fmod') === 1;
     if (isFloatDType(d)) {
-      if (!fmod) throw new AttributeError(`Mod on ${d} needs fmod=1 (ONNX)`, { node: ctx.node.name, op: ctx.node.op });
+      if (!fmod) ctx.failAttr(`Mod on ${d} needs fmod=1 (ONNX)`);
       return [mapBroadcast(ctx, [a, b], d, ([x, y]) => fmodFloat(x as number, y as number))];
     }
     return [mapBroadcast(ctx, [a, b], d, ([x, y]) => {
@@ -317,7 +317,7 @@ const prelu = elementwiseOp({
     } catch {
       /* reported below */
     }
-    if (!shapesEqual(b, x.shape)) throw new ShapeError(`slope of shape ${formatShape(slope.shape)} does not broadcast to X of shape ${formatShape(x.shape)} (PRelu broadcasts unidirectionally)`, { node: ctx.node.name, op: ctx.node.op });
+    if (!shapesEqual(b, x.shape)) ctx.fail(`slope of shape ${formatShape(slope.shape)} does not broadcast to X of shape ${formatShape(x.shape)} (PRelu broadcasts unidirectionally)`);
     if (isFloatDType(d)) return [mapBroadcast(ctx, [x, slope], d, ([v, s]) => leakyRelu(v as number, s as number))];
     return [mapBroadcast(ctx, [x, slope], d, ([v, s]) => ((v as bigint) < 0n ? (v as bigint) * (s as bigint) : v))];
   },

@@ -11,7 +11,9 @@
  */
 import { ALL_TYPES, DTYPES, dtypeInfo, type DType, type TypedArray } from '../core/dtype.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
-import { elementwiseOp, FLOAT_PRECISION, bigintToFloat, floatToInt, load, saturateInt, store, toFloat32RoundOdd, wrapInt, type Value } from './elementwise-kernel.js';
+import { elementwiseOp, load, store, type Value } from './elementwise-kernel.js';
+import { floatToInt, saturateInt, wrapInt } from './integers.js';
+import { FLOAT_PRECISION, bigintToFloat, toFloat32RoundOdd } from './rounding.js';
 import type { OpSchema } from './schema.js';
 
 /** Writes v (read from a tensor of dtype `from`) into element i of storage of dtype `to`, converting as Cast does. */

@@ -1,6 +1,9 @@
 /**
  * The op table: every op the IR knows, registered once. To add an op, add its `defineOp` entry to
- * the family file it belongs to (see CONTRIBUTING.md).
+ * the family file it belongs to (see CONTRIBUTING.md). Helpers the families share live in small
+ * modules named for what they do: context.ts (reading inputs in infer and run), axes.ts, lanes.ts,
+ * dims.ts, output-types.ts, broadcast.ts, elements.ts (bit-exact element copies), integers.ts,
+ * rounding.ts and input-types.ts; errors go through ctx.fail / failAttr / failDType.
  */
 import { registerOps } from './schema.js';
 import { elementwiseOps } from './elementwise.js';

@@ -7,7 +7,12 @@
 import { ALL_TYPES, NUMERIC_TYPES, allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { formatShape, sizeOf, stridesOf, type Dim, type Shape } from '../core/shape.js';
 import { Tensor, readElement, writeElement } from '../core/tensor.js';
-import { axisIn, dtypeFail, elementCopier, freshDim, inputAt, known, movedQuant, rawView, remap, typeOf, type OpContext } from './movement.js';
+import { axisIn } from './axes.js';
+import { freshDim, inputAt, known, type OpContext } from './context.js';
+import { dimsMatch } from './dims.js';
+import { elementCopier, rawView, remap } from './elements.js';
+import { wrapInt } from './integers.js';
+import { movedQuant, typeOf } from './output-types.js';
 import { defineOp, type OpSchema } from './schema.js';
 
 const IND_TYPES: readonly DType[] = ['int32', 'int64'];
@@ -24,11 +29,6 @@ function indexValues(ctx: OpContext, t: Tensor, sizeAt: (i: number) => number, w
     out[i] = v < 0 ? v + d : v;
   }
   return out;
-}
-
-/** Fails unless numeric dims agree (symbols are trusted). */
-function sameDims(a: Dim, b: Dim): boolean {
-  return typeof a !== 'number' || typeof b !== 'number' || a === b;
 }
 
 // ------------------------------------------------------------------ Gather
@@ -138,7 +138,7 @@ function ndPlan(ctx: OpContext, batch: number): NDPlan {
   if (typeof m !== 'number') return ctx.fail(`the last dimension of indices ${formatShape(is)} must be static`);
   if (m < 1 || m > r - batch) ctx.fail(`index tuples of length ${m} do not fit data of rank ${r} with ${batch} batch dims (1..${r - batch})`);
   for (let j = 0; j < batch; j++) {
-    if (!sameDims(s[j], is[j])) ctx.fail(`batch dimension ${j} differs: data ${formatShape(s)}, indices ${formatShape(is)}`);
+    if (!dimsMatch(s[j], is[j])) ctx.fail(`batch dimension ${j} differs: data ${formatShape(s)}, indices ${formatShape(is)}`);
   }
   return { batch, m };
 }
@@ -204,7 +204,6 @@ function reducer(dtype: DType, reduction: string, out: TypedArray, upd: TypedArr
     return (di, si) => copy(src, si, dst, di);
   }
   if (dtype === 'int64' || dtype === 'uint64') {
-    const wrap = dtype === 'int64' ? (v: bigint) => BigInt.asIntN(64, v) : (v: bigint) => BigInt.asUintN(64, v);
     const ops: Record<string, (a: bigint, b: bigint) => bigint> = {
       add: (a, b) => a + b,
       mul: (a, b) => a * b,
@@ -215,7 +214,7 @@ function reducer(dtype: DType, reduction: string, out: TypedArray, upd: TypedArr
     const o = out as BigInt64Array;
     const u = upd as BigInt64Array;
     return (di, si) => {
-      o[di] = wrap(f(o[di], u[si]));
+      o[di] = wrapInt(dtype, f(o[di], u[si]));
     };
   }
   // 32-bit integer products can exceed 2^53; Math.imul keeps their low 32 bits exact.
@@ -232,7 +231,7 @@ function reducer(dtype: DType, reduction: string, out: TypedArray, upd: TypedArr
 function checkUpdates(ctx: OpContext): void {
   const x = inputAt(ctx, 0);
   const u = inputAt(ctx, 2);
-  if (u.dtype !== x.dtype) dtypeFail(ctx, `updates have dtype '${u.dtype}' but data has '${x.dtype}'`);
+  if (u.dtype !== x.dtype) ctx.failDType(`updates have dtype '${u.dtype}' but data has '${x.dtype}'`);
 }
 
 // ------------------------------------------------------------------ ScatterElements
@@ -242,7 +241,7 @@ function scatterElementsAxis(ctx: OpContext): number {
   const axis = elementsAxis(ctx, 'ScatterElements');
   const is = inputAt(ctx, 1).shape;
   const us = inputAt(ctx, 2).shape;
-  if (us.length !== is.length || !us.every((d, j) => sameDims(d, is[j]))) ctx.fail(`updates ${formatShape(us)} must have the shape of indices ${formatShape(is)}`);
+  if (us.length !== is.length || !us.every((d, j) => dimsMatch(d, is[j]))) ctx.fail(`updates ${formatShape(us)} must have the shape of indices ${formatShape(is)}`);
   return axis;
 }
 
@@ -289,7 +288,7 @@ function scatterNDPlan(ctx: OpContext): NDPlan {
   const is = inputAt(ctx, 1).shape;
   const us = inputAt(ctx, 2).shape;
   const want = [...is.slice(0, -1), ...s.slice(plan.m)];
-  if (us.length !== want.length || !us.every((d, j) => sameDims(d, want[j]))) ctx.fail(`updates ${formatShape(us)} must have shape ${formatShape(want)} (indices.shape[:-1] + data.shape[${plan.m}:])`);
+  if (us.length !== want.length || !us.every((d, j) => dimsMatch(d, want[j]))) ctx.fail(`updates ${formatShape(us)} must have shape ${formatShape(want)} (indices.shape[:-1] + data.shape[${plan.m}:])`);
   return plan;
 }
 

@@ -3,19 +3,17 @@
  * float64 and round once to the output dtype; integer MatMul accumulates exactly in bigint and
  * wraps to the output width like the C kernels do.
  */
-import { AttributeError, DTypeError } from '../core/errors.js';
 import { FLOAT_TYPES, INT_TYPES, isFloat, type DType, type TypedArray } from '../core/dtype.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../core/float16.js';
-import { broadcastShapes, broadcastStrides, formatShape, sizeOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
+import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
 import type { TensorType } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTRS, fusedActivationFn } from './fused-activation.js';
+import { staticShapeOf, type Fail, type OpContext } from './context.js';
+import { wrapInt, writeInt } from './integers.js';
+import { floatRounder } from './rounding.js';
 import { defineOp, type InferContext, type OpSchema, type RunContext } from './schema.js';
-import { staticShapeOf } from './util.js';
 
 const MATMUL_TYPES: readonly DType[] = [...FLOAT_TYPES, 'int32', 'int64', 'uint32', 'uint64'];
-
-type Fail = (message: string) => never;
 
 // ------------------------------------------------------------------ shared shape logic
 
@@ -107,52 +105,25 @@ function batchOffsets(batchIn: number[], batchOut: number[], matrixSize: number)
   return out;
 }
 
-/** The precision of a float dtype as a rounding function on numbers. */
-export function floatRounder(dtype: DType): (x: number) => number {
-  switch (dtype) {
-    case 'float32': return Math.fround;
-    case 'float16': return (x) => float16BitsToFloat32(float32ToFloat16Bits(x));
-    case 'bfloat16': return (x) => bfloat16BitsToFloat32(float32ToBfloat16Bits(x));
-    default: return (x) => x;
-  }
-}
-
-function dtypeError(ctx: InferContext | RunContext, message: string): never {
-  throw new DTypeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
-
 /** Both inputs must share a dtype (the schema's type constraint T). */
-function sameDType(ctx: InferContext | RunContext, a: { dtype: DType }, b: { dtype: DType }, names: string): DType {
-  if (a.dtype !== b.dtype) dtypeError(ctx, `${names} must share one dtype, got '${a.dtype}' and '${b.dtype}'`);
+function sameDType(ctx: OpContext, a: { dtype: DType }, b: { dtype: DType }, names: string): DType {
+  if (a.dtype !== b.dtype) ctx.failDType(`${names} must share one dtype, got '${a.dtype}' and '${b.dtype}'`);
   return a.dtype;
 }
 
 /** The fused activation of a node (validates its params early). */
-function activationOf(ctx: InferContext | RunContext): (x: number) => number {
+function activationOf(ctx: OpContext): (x: number) => number {
   return fusedActivationFn(ctx.str('activation'), ctx.floats('activation_params'));
 }
 
 // ------------------------------------------------------------------ MatMul
 
-const wrapInt: Partial<Record<DType, (v: bigint) => bigint>> = {
-  int32: (v) => BigInt.asIntN(32, v),
-  uint32: (v) => BigInt.asUintN(32, v),
-  int64: (v) => BigInt.asIntN(64, v),
-  uint64: (v) => BigInt.asUintN(64, v),
-};
-
-/** Writes an integer result; the activation runs on the number value, exactness kept when it is the identity. */
-function writeInt(dtype: DType, data: TypedArray, i: number, v: bigint, act: (x: number) => number): void {
+/** Writes a wrapped integer result; the activation runs on the number value, exactness kept when it is the identity. */
+function writeActivated(dtype: DType, data: TypedArray, i: number, v: bigint, act: (x: number) => number): void {
   const n = Number(v);
   const r = act(n);
-  const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
-  if (r === n) {
-    if (big) (data as BigInt64Array)[i] = v;
-    else writeElement(dtype, data, i, n);
-    return;
-  }
-  if (big) (data as BigInt64Array)[i] = wrapInt[dtype]!(BigInt(Number.isFinite(r) ? Math.trunc(r) : 0));
-  else writeElement(dtype, data, i, r);
+  // A changed value converts as writeElement would: truncated toward zero (non-finite -> 0), wrapped.
+  writeInt(dtype, data, i, r === n ? v : BigInt(Number.isFinite(r) ? Math.trunc(r) : 0));
 }
 
 function runMatMul(ctx: RunContext): Tensor[] {
@@ -163,8 +134,7 @@ function runMatMul(ctx: RunContext): Tensor[] {
   const out = zeros(dtype, p.outShape);
   const od = out.data as TypedArray;
   const batch = p.aBase.length;
-  const wrap = wrapInt[dtype];
-  if (wrap) {
+  if (!isFloat(dtype)) {
     const av = Array.from({ length: a.size }, (_, i) => a.getBig(i));
     const bv = Array.from({ length: b.size }, (_, i) => b.getBig(i));
     for (let t = 0; t < batch; t++) {
@@ -172,7 +142,7 @@ function runMatMul(ctx: RunContext): Tensor[] {
         for (let n = 0; n < p.N; n++) {
           let acc = 0n;
           for (let k = 0; k < p.K; k++) acc += av[p.aBase[t] + m * p.K + k] * bv[p.bBase[t] + k * p.N + n];
-          writeInt(dtype, od, (t * p.M + m) * p.N + n, wrap(acc), act);
+          writeActivated(dtype, od, (t * p.M + m) * p.N + n, wrapInt(dtype, acc), act);
         }
       }
     }
@@ -337,7 +307,7 @@ interface EinsumSpec {
   readonly output: EinsumTerm | undefined;
 }
 
-function parseTerm(ctx: InferContext | RunContext, term: string, equation: string): EinsumTerm {
+function parseTerm(ctx: OpContext, term: string, equation: string): EinsumTerm {
   const labels: string[] = [];
   let ellipsisAt = -1;
   for (let i = 0; i < term.length; i++) {
@@ -347,17 +317,17 @@ function parseTerm(ctx: InferContext | RunContext, term: string, equation: strin
       ellipsisAt = labels.length;
       i += 2;
     } else {
-      throw new AttributeError(`equation '${equation}': term '${term}' may only hold letters and one '...'`, { node: ctx.node.name, op: ctx.node.op });
+      ctx.failAttr(`equation '${equation}': term '${term}' may only hold letters and one '...'`);
     }
   }
   return { labels, ellipsisAt };
 }
 
-function parseEquation(ctx: InferContext | RunContext, count: number): EinsumSpec {
+function parseEquation(ctx: OpContext, count: number): EinsumSpec {
   const equation = ctx.str('equation');
   const eq = equation.replace(/\s+/g, '');
   const parts = eq.split('->');
-  if (parts.length > 2) throw new AttributeError(`equation '${equation}' has more than one '->'`, { node: ctx.node.name, op: ctx.node.op });
+  if (parts.length > 2) ctx.failAttr(`equation '${equation}' has more than one '->'`);
   const inputs = parts[0].split(',').map((t) => parseTerm(ctx, t, equation));
   if (inputs.length !== count) ctx.fail(`equation '${equation}' has ${inputs.length} input terms but the node has ${count} inputs`);
   const output = parts.length === 2 ? parseTerm(ctx, parts[1], equation) : undefined;
@@ -371,7 +341,7 @@ const ellipsisLabel = (k: number): string => `...${k}`;
  * Resolves every label's size and the output labels. Letters must agree in size across inputs
  * (symbolic sizes yield to numbers); ellipsis dims broadcast like numpy.
  */
-function einsumLayout(ctx: InferContext | RunContext, spec: EinsumSpec, shapes: readonly Shape[]): { inputLabels: string[][]; sizes: Map<string, Dim>; outLabels: string[] } {
+function einsumLayout(ctx: OpContext, spec: EinsumSpec, shapes: readonly Shape[]): { inputLabels: string[][]; sizes: Map<string, Dim>; outLabels: string[] } {
   const equation = ctx.str('equation');
   const ellipsisShapes: Dim[][] = [];
   const inputLabels = spec.inputs.map((term, i) => {
@@ -446,12 +416,7 @@ function runEinsum(ctx: RunContext): Tensor[] {
   const pos = new Map(loop.map((l, k) => [l, k]));
   // For each input dim: the loop position it follows, or -1 when it is a broadcast size-1 dim.
   const plans = inputs.map((t, i) => {
-    const strides: number[] = [];
-    let acc = 1;
-    for (let j = t.shape.length - 1; j >= 0; j--) {
-      strides[j] = acc;
-      acc *= t.shape[j];
-    }
+    const strides = stridesOf(t.shape);
     return inputLabels[i].map((l, j) => ({ at: t.shape[j] === 1 && (sizes.get(l) as number) !== 1 ? -1 : pos.get(l)!, stride: strides[j] }));
   });
   const outShape = outLabels.map((l) => sizes.get(l) as number);
@@ -463,8 +428,6 @@ function runEinsum(ctx: RunContext): Tensor[] {
   const values = inputs.map((t) => (float ? t.toNumbers() : Array.from({ length: t.size }, (_, i) => t.getBig(i))));
   const idx = new Array<number>(loop.length).fill(0);
   const round = floatRounder(dtype);
-  const bits = float ? 0 : Number(dtypeBits(dtype));
-  const signed = dtype.startsWith('int');
   for (let o = 0; o < outSize; o++) {
     let facc = 0;
     let bacc = 0n;
@@ -487,11 +450,7 @@ function runEinsum(ctx: RunContext): Tensor[] {
       else bacc += bprod;
     }
     if (float) writeElement(dtype, od, o, round(facc));
-    else {
-      const v = signed ? BigInt.asIntN(bits, bacc) : BigInt.asUintN(bits, bacc);
-      if (od instanceof BigInt64Array || od instanceof BigUint64Array) od[o] = v;
-      else writeElement(dtype, od, o, Number(v));
-    }
+    else writeInt(dtype, od, o, bacc);
     // advance the output part of the loop index
     for (let k = outLabels.length - 1; k >= 0; k--) {
       if (++idx[k] < dims[k]) break;
@@ -500,8 +459,6 @@ function runEinsum(ctx: RunContext): Tensor[] {
   }
   return [out];
 }
-
-const dtypeBits = (dtype: DType): number => ({ int8: 8, uint8: 8, int16: 16, uint16: 16, int32: 32, uint32: 32, int64: 64, uint64: 64 } as Record<string, number>)[dtype];
 
 const einsum = defineOp({
   name: 'Einsum',

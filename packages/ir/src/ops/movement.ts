@@ -1,194 +1,26 @@
 /**
  * Movement ops: reorder or copy elements without arithmetic (Reshape, Transpose, Slice, Pad, ...).
- * Every op here works for every dtype: elements are copied bit for bit through integer views of
- * the storage (int64 stays exact, float NaN payloads survive, int4/uint4 nibbles are moved one at a
- * time). The first half of the file holds the small element-copy and shape helpers that the
- * indexing and resize families reuse.
+ * Every op here works for every dtype: elements are copied bit for bit (see elements.ts).
  */
-import { AttributeError, DTypeError } from '../core/errors.js';
-import { ALL_TYPES, FLOAT_TYPES, allocate, dtypeInfo, type DType, type TypedArray } from '../core/dtype.js';
+import { ALL_TYPES, FLOAT_TYPES, allocate, type DType, type TypedArray } from '../core/dtype.js';
 import type { QuantParams } from '../core/quant.js';
 import { broadcastShapes, formatShape, isStaticShape, sizeOf, stridesOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
 import { Tensor, quantEqual, readElement, writeElement } from '../core/tensor.js';
 import type { TensorType } from '../graph/types.js';
-import { defineOp, type InferContext, type OpSchema, type RunContext } from './schema.js';
+import { axesIn, axisIn } from './axes.js';
+import { freshDim, inputAt, known, type OpContext } from './context.js';
+import { productDim } from './dims.js';
+import { elementCopier, rawView, remap, remapAxes } from './elements.js';
+import { laneGeometry } from './lanes.js';
+import { movedQuant, typeOf } from './output-types.js';
+import { defineOp, type OpSchema } from './schema.js';
 
-// ------------------------------------------------------------------ shared helpers
-
-/** Either context: shape logic is written once and used by infer() and run(). */
-export type OpContext = InferContext | RunContext;
-
-/** Integer view of storage: copying through it preserves every bit (NaN payloads included). */
-export type RawArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigInt64Array | BigUint64Array;
-
-/** An integer view of `data` (float32 -> Uint32Array, float64 -> BigUint64Array, others as is). */
-export function rawView(data: TypedArray): RawArray {
-  if (data instanceof Float32Array) return new Uint32Array(data.buffer, data.byteOffset, data.length);
-  if (data instanceof Float64Array) return new BigUint64Array(data.buffer, data.byteOffset, data.length);
-  return data as RawArray;
-}
-
-/** Copies element `si` of `src` to element `di` of `dst` (both raw views of one dtype). */
-export type ElementCopy = (src: RawArray, si: number, dst: RawArray, di: number) => void;
-
-const copyWhole: ElementCopy = (src, si, dst, di) => {
-  (dst as Int32Array)[di] = (src as Int32Array)[si];
-};
-
-const copyNibble: ElementCopy = (src, si, dst, di) => {
-  const n = (src[si >> 1] as number >> ((si & 1) * 4)) & 0xf;
-  const j = di >> 1;
-  (dst as Uint8Array)[j] = di & 1 ? ((dst[j] as number) & 0x0f) | (n << 4) : ((dst[j] as number) & 0xf0) | n;
-};
-
-/** The bit-exact element copy for `dtype` (packed 4-bit types move one nibble). */
-export function elementCopier(dtype: DType): ElementCopy {
-  return dtypeInfo(dtype).packed ? copyNibble : copyWhole;
-}
-
-/**
- * Calls `fn(idx, flat)` for every multi-index of `shape` in row-major order. `idx` is reused
- * between calls (copy it to keep it).
- */
-export function forEachIndex(shape: StaticShape, fn: (idx: readonly number[], flat: number) => void): void {
-  const size = sizeOf(shape);
-  if (size === 0) return;
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  for (let flat = 0; flat < size; flat++) {
-    fn(idx, flat);
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-/** Where an output element comes from when the index map says "none" (-1). */
-export interface FillSource {
-  readonly tensor: Tensor;
-  readonly index: number;
-}
-
-/**
- * Builds a tensor of `outShape` whose element at multi-index `idx` is input element `map(idx)`
- * (a flat index); -1 takes the fill element (zero bits without one). Bits are preserved.
- */
-export function remap(
-  input: Tensor,
-  outShape: StaticShape,
-  map: (idx: readonly number[], flat: number) => number,
-  fill?: FillSource,
-  quant?: QuantParams,
-): Tensor {
-  const data = allocate(input.dtype, sizeOf(outShape));
-  const src = rawView(input.data as TypedArray);
-  const dst = rawView(data as TypedArray);
-  const fsrc = fill ? rawView(fill.tensor.data as TypedArray) : undefined;
-  const copy = elementCopier(input.dtype);
-  forEachIndex(outShape, (idx, flat) => {
-    const s = map(idx, flat);
-    if (s >= 0) copy(src, s, dst, flat);
-    else if (fsrc) copy(fsrc, fill!.index, dst, flat);
-  });
-  return new Tensor(input.dtype, outShape, data, quant);
-}
-
-/**
- * Like `remap`, for maps that are separable per axis: `tables[a][o]` is the input offset
- * (index times stride) contributed by output coordinate o on axis a, or -1 for "fill".
- */
-export function remapAxes(input: Tensor, outShape: StaticShape, tables: readonly (readonly number[])[], fill?: FillSource, quant?: QuantParams): Tensor {
-  return remap(
-    input,
-    outShape,
-    (idx) => {
-      let s = 0;
-      for (let a = 0; a < idx.length; a++) {
-        const t = tables[a][idx[a]];
-        if (t < 0) return -1;
-        s += t;
-      }
-      return s;
-    },
-    fill,
-    quant,
-  );
-}
-
-/** Throws an AttributeError naming the node and op. */
-export function attrFail(ctx: OpContext, message: string): never {
-  throw new AttributeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
-
-/** Throws a DTypeError naming the node and op. */
-export function dtypeFail(ctx: OpContext, message: string): never {
-  throw new DTypeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
-
-/** The value of input i when it is known: a constant during inference, the tensor when running. */
-export function known(ctx: OpContext, i: number): Tensor | undefined {
-  if (!ctx.inputs[i]) return undefined;
-  return 'constant' in ctx ? ctx.constant(i) : (ctx.inputs[i] as Tensor);
-}
-
-/** Type (or tensor) of input i; fails when a required input is missing. */
-export function inputAt(ctx: OpContext, i: number): { readonly dtype: DType; readonly shape: Shape; readonly quant?: QuantParams } {
-  const t = ctx.inputs[i];
-  if (!t) return ctx.fail(`input ${i} is missing`);
-  return t;
-}
-
-/** A fresh symbolic dim during inference; at run time every dim is known, so asking is a bug. */
-export function freshDim(ctx: OpContext): () => Dim {
-  return 'unknownDim' in ctx ? () => ctx.unknownDim() : () => ctx.fail('internal error: a dimension is unknown at run time');
-}
-
-/** Normalises an axis into [0, rank) or fails naming it. */
-export function axisIn(ctx: OpContext, axis: number, rank: number, what = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) ctx.fail(`${what} ${axis} is out of range for rank ${rank} (valid: ${-rank}..${rank - 1})`);
-  return axis < 0 ? axis + rank : axis;
-}
-
-/** Normalises a list of axes, failing on out-of-range or repeated ones. */
-export function axesIn(ctx: OpContext, axes: readonly number[], rank: number, what = 'axes'): number[] {
-  const out = axes.map((a) => axisIn(ctx, a, rank, `${what} entry`));
-  const dup = out.find((a, i) => out.indexOf(a) !== i);
-  if (dup !== undefined) ctx.fail(`${what} [${axes.join(',')}] repeat axis ${dup}`);
-  return out;
-}
-
-/** Product of dims: numeric when all are numbers, a symbol when it is the only non-1 factor. */
-export function productDim(dims: readonly Dim[], fresh: () => Dim): Dim {
-  let n = 1;
-  const syms: Dim[] = [];
-  for (const d of dims) {
-    if (typeof d === 'number') n *= d;
-    else syms.push(d);
-  }
-  if (n === 0 || syms.length === 0) return n;
-  return syms.length === 1 && n === 1 ? syms[0] : fresh();
-}
-
-/** Per-tensor quantization survives pure element movement; per-axis params would need remapping. */
-export function movedQuant(t: { readonly quant?: QuantParams }): QuantParams | undefined {
-  return t.quant?.kind === 'per-tensor' ? t.quant : undefined;
-}
-
-/** A TensorType, with quant only when set. */
-export function typeOf(dtype: DType, shape: Shape, quant?: QuantParams): TensorType {
-  return quant ? { dtype, shape, quant } : { dtype, shape };
-}
+// ------------------------------------------------------------------ local helpers
 
 /** Static shape of a run-time result (all dims are numbers when every input is known). */
 function asStatic(ctx: OpContext, shape: readonly Dim[]): StaticShape {
   if (!isStaticShape(shape)) ctx.fail(`internal error: output shape ${formatShape(shape)} is not static at run time`);
   return shape as StaticShape;
-}
-
-/** Integer values of a 1-D (or scalar) tensor as numbers. */
-function valuesOf(t: Tensor): number[] {
-  return t.toNumbers();
 }
 
 /** Number of entries of a 1-D input from its type, when static. */
@@ -257,7 +89,7 @@ function reshapeShape(ctx: OpContext): Dim[] {
   const shape = known(ctx, 1);
   if (shape) {
     if (shape.rank !== 1) ctx.fail(`shape input must be 1-D, got shape ${formatShape(shape.shape)}`);
-    return reshapeDims(ctx, data.shape, valuesOf(shape), ctx.int('allowzero') === 1);
+    return reshapeDims(ctx, data.shape, shape.toNumbers(), ctx.int('allowzero') === 1);
   }
   const n = lengthOf(ctx, 1);
   if (n === undefined) return ctx.fail('the shape input has an unknown length, so the output rank is unknown');
@@ -313,10 +145,10 @@ const flatten = defineOp({
 function permOf(ctx: OpContext, rank: number): number[] {
   if (!ctx.has('perm')) return Array.from({ length: rank }, (_, i) => rank - 1 - i);
   const perm = ctx.ints('perm');
-  if (perm.length !== rank) attrFail(ctx, `perm [${perm.join(',')}] has ${perm.length} entries for an input of rank ${rank}`);
+  if (perm.length !== rank) ctx.failAttr(`perm [${perm.join(',')}] has ${perm.length} entries for an input of rank ${rank}`);
   const seen = new Set<number>();
   for (const p of perm) {
-    if (p < 0 || p >= rank || seen.has(p)) attrFail(ctx, `perm [${perm.join(',')}] is not a permutation of 0..${rank - 1}`);
+    if (p < 0 || p >= rank || seen.has(p)) ctx.failAttr(`perm [${perm.join(',')}] is not a permutation of 0..${rank - 1}`);
     seen.add(p);
   }
   return [...perm];
@@ -356,7 +188,7 @@ function squeezeShape(ctx: OpContext): Dim[] {
     if (n === undefined) return ctx.fail('the axes input has an unknown length, so the output rank is unknown');
     return Array.from({ length: s.length - n }, freshDim(ctx));
   }
-  const axes = axesIn(ctx, valuesOf(axesT), s.length);
+  const axes = axesIn(ctx, axesT.toNumbers(), s.length);
   for (const a of axes) {
     if (typeof s[a] === 'number' && s[a] !== 1) ctx.fail(`cannot squeeze axis ${a} of shape ${formatShape(s)}: its size is ${s[a]}, not 1`);
   }
@@ -371,7 +203,7 @@ function unsqueezeShape(ctx: OpContext): Dim[] {
     if (n === undefined) return ctx.fail('the axes input has an unknown length, so the output rank is unknown');
     return Array.from({ length: s.length + n }, freshDim(ctx));
   }
-  const vals = valuesOf(axesT);
+  const vals = axesT.toNumbers();
   const axes = axesIn(ctx, vals, s.length + vals.length);
   const out: Dim[] = [];
   let k = 0;
@@ -414,7 +246,7 @@ const unsqueeze = defineOp({
 function concatShape(ctx: OpContext): { shape: Dim[]; axis: number } {
   const ins = ctx.inputs.map((t, i) => (t ? t : ctx.fail(`input ${i} of Concat is empty`)));
   const dtype = ins[0].dtype;
-  for (const t of ins) if (t.dtype !== dtype) dtypeFail(ctx, `inputs must share one dtype, got ${ins.map((x) => x.dtype).join(', ')}`);
+  for (const t of ins) if (t.dtype !== dtype) ctx.failDType(`inputs must share one dtype, got ${ins.map((x) => x.dtype).join(', ')}`);
   const rank = ins[0].shape.length;
   if (rank === 0) ctx.fail('Concat needs inputs of rank >= 1, got a scalar');
   for (const t of ins) if (t.shape.length !== rank) ctx.fail(`inputs must share one rank, got shapes ${ins.map((x) => formatShape(x.shape)).join(', ')}`);
@@ -458,8 +290,7 @@ const concat = defineOp({
     const data = allocate(dtype, sizeOf(out));
     const dst = rawView(data as TypedArray);
     const copy = elementCopier(dtype);
-    const outer = sizeOf(out.slice(0, axis));
-    const inner = sizeOf(out.slice(axis + 1));
+    const { outer, inner } = laneGeometry(out, axis);
     let di = 0;
     for (let o = 0; o < outer; o++) {
       for (const t of ins) {
@@ -482,10 +313,10 @@ function splitSizes(ctx: OpContext): { axis: number; sizes: Dim[] } {
   const n = ctx.node.outputs.length;
   const fresh = freshDim(ctx);
   if (ctx.inputs[1]) {
-    if (ctx.has('num_outputs')) attrFail(ctx, "give either the 'split' input or the 'num_outputs' attribute, not both");
+    if (ctx.has('num_outputs')) ctx.failAttr("give either the 'split' input or the 'num_outputs' attribute, not both");
     const splitT = known(ctx, 1);
     if (!splitT) return { axis, sizes: n === 1 ? [d] : Array.from({ length: n }, fresh) };
-    const sizes = valuesOf(splitT);
+    const sizes = splitT.toNumbers();
     if (sizes.length !== n) ctx.fail(`split [${sizes.join(',')}] has ${sizes.length} entries for ${n} outputs`);
     if (sizes.some((v) => v < 0)) ctx.fail(`split [${sizes.join(',')}] has a negative size`);
     const sum = sizes.reduce((a, b) => a + b, 0);
@@ -493,7 +324,7 @@ function splitSizes(ctx: OpContext): { axis: number; sizes: Dim[] } {
     return { axis, sizes };
   }
   const k = ctx.has('num_outputs') ? ctx.int('num_outputs') : n;
-  if (k < 1) attrFail(ctx, `num_outputs must be >= 1, got ${k}`);
+  if (k < 1) ctx.failAttr(`num_outputs must be >= 1, got ${k}`);
   if (k !== n) ctx.fail(`num_outputs is ${k} but the node has ${n} outputs`);
   if (typeof d !== 'number') return { axis, sizes: n === 1 ? [d] : Array.from({ length: n }, fresh) };
   // Uneven splits: every chunk has ceil(d / k) elements except a smaller last one.
@@ -561,7 +392,7 @@ function slicePlan(ctx: OpContext): SlicePlan {
   if (!startsT || !endsT || (ctx.inputs[3] && !axesT) || (ctx.inputs[4] && !stepsT)) {
     // Some parameter is dynamic: the sliced axes get unknown sizes.
     let axes: number[];
-    if (axesKnown && axesT) axes = axesIn(ctx, valuesOf(axesT), r);
+    if (axesKnown && axesT) axes = axesIn(ctx, axesT.toNumbers(), r);
     else if (axesKnown) {
       const n = lengthOf(ctx, 1) ?? r;
       axes = Array.from({ length: Math.min(n, r) }, (_, i) => i);
@@ -569,12 +400,12 @@ function slicePlan(ctx: OpContext): SlicePlan {
     for (const a of axes) plan.shape[a] = fresh();
     return plan;
   }
-  const starts = valuesOf(startsT);
-  const ends = valuesOf(endsT);
+  const starts = startsT.toNumbers();
+  const ends = endsT.toNumbers();
   if (ends.length !== starts.length) ctx.fail(`starts has ${starts.length} entries but ends has ${ends.length}`);
-  const axesV = axesT ? valuesOf(axesT) : starts.map((_, i) => i);
+  const axesV = axesT ? axesT.toNumbers() : starts.map((_, i) => i);
   if (axesV.length !== starts.length) ctx.fail(`starts has ${starts.length} entries but axes has ${axesV.length}`);
-  const steps = stepsT ? valuesOf(stepsT) : starts.map(() => 1);
+  const steps = stepsT ? stepsT.toNumbers() : starts.map(() => 1);
   if (steps.length !== starts.length) ctx.fail(`starts has ${starts.length} entries but steps has ${steps.length}`);
   const axes = axesIn(ctx, axesV, r);
   axes.forEach((a, i) => {
@@ -648,7 +479,7 @@ function padPlan(ctx: OpContext): PadPlan {
   const r = s.length;
   const cv = ctx.inputs[2];
   if (cv) {
-    if (cv.dtype !== x.dtype) dtypeFail(ctx, `constant_value has dtype '${cv.dtype}' but data has '${x.dtype}'`);
+    if (cv.dtype !== x.dtype) ctx.failDType(`constant_value has dtype '${cv.dtype}' but data has '${x.dtype}'`);
     if (isStaticShape(cv.shape) && sizeOf(cv.shape) !== 1) ctx.fail(`constant_value must hold one element, got shape ${formatShape(cv.shape)}`);
   }
   const plan: PadPlan = { shape: [...s], begin: new Array<number>(r).fill(0), end: new Array<number>(r).fill(0) };
@@ -657,13 +488,13 @@ function padPlan(ctx: OpContext): PadPlan {
     plan.shape = s.map(freshDim(ctx));
     return plan;
   }
-  const axes = axesT ? axesIn(ctx, valuesOf(axesT), r) : s.map((_, i) => i);
+  const axes = axesT ? axesIn(ctx, axesT.toNumbers(), r) : s.map((_, i) => i);
   const padsT = known(ctx, 1);
   if (!padsT) {
     for (const a of axes) plan.shape[a] = freshDim(ctx)();
     return plan;
   }
-  const pads = valuesOf(padsT);
+  const pads = padsT.toNumbers();
   if (pads.length !== 2 * axes.length) ctx.fail(`pads [${pads.join(',')}] has ${pads.length} entries; ${2 * axes.length} are needed (begin and end for ${axes.length} axes)`);
   axes.forEach((a, i) => {
     const b = pads[i];
@@ -746,7 +577,7 @@ function expandShape(ctx: OpContext): Dim[] {
   const shapeT = known(ctx, 1);
   if (shapeT) {
     if (shapeT.rank > 1) ctx.fail(`shape input must be 1-D, got shape ${formatShape(shapeT.shape)}`);
-    const target = valuesOf(shapeT);
+    const target = shapeT.toNumbers();
     if (target.some((v) => !Number.isInteger(v) || v < 0)) ctx.fail(`shape [${target.join(',')}] has a negative entry`);
     try {
       return broadcastShapes([s, target]);
@@ -789,7 +620,7 @@ function tileShape(ctx: OpContext): Dim[] {
   const s = inputAt(ctx, 0).shape;
   const repT = known(ctx, 1);
   if (!repT) return s.map((d) => (d === 0 ? 0 : freshDim(ctx)()));
-  const reps = valuesOf(repT);
+  const reps = repT.toNumbers();
   if (reps.length !== s.length) ctx.fail(`repeats [${reps.join(',')}] has ${reps.length} entries for an input of rank ${s.length}`);
   if (reps.some((v) => v < 0)) ctx.fail(`repeats [${reps.join(',')}] has a negative entry`);
   return s.map((d, i) => productDim([d, reps[i]], freshDim(ctx)));
@@ -892,7 +723,7 @@ const dropout = defineOp({
 
 function blocksizeOf(ctx: OpContext): number {
   const b = ctx.int('blocksize');
-  if (b < 1) attrFail(ctx, `blocksize must be >= 1, got ${b}`);
+  if (b < 1) ctx.failAttr(`blocksize must be >= 1, got ${b}`);
   return b;
 }
 
@@ -1031,7 +862,7 @@ const trilu = defineOp({
 function reverseAxes(ctx: OpContext): { batch: number; time: number } {
   const batch = ctx.int('batch_axis');
   const time = ctx.int('time_axis');
-  if (batch === time) attrFail(ctx, `batch_axis and time_axis are both ${batch}; they must differ`);
+  if (batch === time) ctx.failAttr(`batch_axis and time_axis are both ${batch}; they must differ`);
   return { batch, time };
 }
 
@@ -1061,7 +892,7 @@ const reverseSequence = defineOp({
     const x = ctx.inputs[0]!;
     const { batch, time } = reverseAxes(ctx);
     if (x.rank < 2) ctx.fail(`input has rank ${x.rank}; ReverseSequence needs rank >= 2`);
-    const lens = valuesOf(ctx.inputs[1]!);
+    const lens = ctx.inputs[1]!.toNumbers();
     if (lens.length !== x.shape[batch]) ctx.fail(`sequence_lens has ${lens.length} entries but the batch axis has size ${x.shape[batch]}`);
     const T = x.shape[time];
     lens.forEach((l, b) => {

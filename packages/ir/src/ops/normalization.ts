@@ -7,92 +7,53 @@
  * defines a stash_type (the precision of the standardization stage), the input, mean,
  * inverse standard deviation and normalized values are rounded to that precision as ONNX says.
  */
-import { AttributeError, DTypeError } from '../core/errors.js';
 import { FLOAT_TYPES, type DType, type TypedArray } from '../core/dtype.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../core/float16.js';
 import { sizeOf, stridesOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
 import type { TensorType } from '../graph/types.js';
-import { defineOp, type InferContext, type OpSchema, type RunContext } from './schema.js';
-import { sameAs } from './util.js';
-
-type Ctx = InferContext | RunContext;
+import { axesIn, axisIn } from './axes.js';
+import { broadcastIndex } from './broadcast.js';
+import type { OpContext } from './context.js';
+import { dimsMatch } from './dims.js';
+import { laneGeometry } from './lanes.js';
+import { sameAs } from './output-types.js';
+import { floatRounder } from './rounding.js';
+import { defineOp, type OpSchema } from './schema.js';
 
 // ------------------------------------------------------------------ helpers
-
-function nodeOf(ctx: Ctx): { node: string; op: string } {
-  return { node: ctx.node.name, op: ctx.node.op };
-}
-
-/** Normalises `axis` into [0, rank), or fails naming the op. */
-function axisOf(ctx: Ctx, axis: number, rank: number, what = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    ctx.fail(rank === 0
-      ? `${what} ${axis} is invalid: the input is a scalar (rank 0) and has no axes`
-      : `${what} ${axis} is out of range for input of rank ${rank} (valid: ${-rank}..${rank - 1})`);
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
-/** Rounds a float64 value to the precision of a float dtype. */
-function rounder(dtype: DType): (x: number) => number {
-  switch (dtype) {
-    case 'float32': return Math.fround;
-    case 'float16': return (x) => float16BitsToFloat32(float32ToFloat16Bits(x));
-    case 'bfloat16': return (x) => bfloat16BitsToFloat32(float32ToBfloat16Bits(x));
-    default: return (x) => x;
-  }
-}
 
 /** ONNX TensorProto element-type codes accepted by stash_type. */
 const STASH_TYPES: Readonly<Record<number, DType>> = { 1: 'float32', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
 
-/** True unless both dims are static and differ (symbols may turn out equal). */
-const dimsMatch = (a: Dim, b: Dim): boolean => typeof a !== 'number' || typeof b !== 'number' || a === b;
-
 /** Shape of input i (for either context). */
-const shapeAt = (ctx: Ctx, i: number): Shape => ctx.inputs[i]!.shape;
+const shapeAt = (ctx: OpContext, i: number): Shape => ctx.inputs[i]!.shape;
 
-function requireRank(ctx: Ctx, min: number, layout: string): Shape {
+function requireRank(ctx: OpContext, min: number, layout: string): Shape {
   const s = shapeAt(ctx, 0);
   if (s.length < min) ctx.fail(`input has rank ${s.length}; ${ctx.node.op} needs rank >= ${min} (${layout})`);
   return s;
 }
 
 /** Checks that input i is a 1-D tensor of C elements (a per-channel parameter). */
-function checkChannelParam(ctx: Ctx, i: number, name: string, c: Dim): void {
+function checkChannelParam(ctx: OpContext, i: number, name: string, c: Dim): void {
   const s = shapeAt(ctx, i);
   if (s.length !== 1 || !dimsMatch(s[0], c)) ctx.fail(`${name} has shape [${s.join(',')}]; it must be [${c}] (one value per channel of input X)`);
 }
 
 /** Throws DTypeError unless the given inputs share one dtype (they share a type constraint). */
-function checkSameDType(ctx: Ctx, indices: readonly number[], names: readonly string[]): void {
+function checkSameDType(ctx: OpContext, indices: readonly number[], names: readonly string[]): void {
   const types = indices.map((i) => ctx.inputs[i]?.dtype);
   const first = types.find((t) => t !== undefined);
   if (types.some((t) => t !== undefined && t !== first)) {
-    throw new DTypeError(`${names.join(', ')} must share one dtype, got ${types.filter(Boolean).join(', ')}`, nodeOf(ctx));
+    ctx.failDType(`${names.join(', ')} must share one dtype, got ${types.filter(Boolean).join(', ')}`);
   }
 }
 
 /** Checks that input i broadcasts to X's shape without changing it (unidirectional broadcasting). */
-function checkBroadcastsTo(ctx: Ctx, i: number, name: string, x: Shape): void {
+function checkBroadcastsTo(ctx: OpContext, i: number, name: string, x: Shape): void {
   const s = shapeAt(ctx, i);
   const ok = s.length <= x.length && s.every((d, k) => d === 1 || dimsMatch(d, x[x.length - s.length + k]));
   if (!ok) ctx.fail(`${name} has shape [${s.join(',')}], which does not broadcast to input X's shape [${x.join(',')}]`);
-}
-
-/** Maps a flat index of shape `to` to the flat index of a tensor of shape `from` broadcast to it. */
-function broadcastIndex(from: StaticShape, to: StaticShape): (i: number) => number {
-  const toStrides = stridesOf(to);
-  const fromStrides = stridesOf(from);
-  const lead = to.length - from.length;
-  return (i) => {
-    let j = 0;
-    for (let k = 0; k < from.length; k++) {
-      if (from[k] !== 1) j += (Math.floor(i / toStrides[lead + k]) % to[lead + k]) * fromStrides[k];
-    }
-    return j;
-  };
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -105,14 +66,14 @@ function nchw(shape: StaticShape): { n: number; c: number; s: number } {
 
 // ------------------------------------------------------------------ BatchNormalization
 
-function checkBatchNorm(ctx: Ctx): { training: boolean } {
+function checkBatchNorm(ctx: OpContext): { training: boolean } {
   const x = requireRank(ctx, 2, 'N x C x D1 x ...');
   ['scale', 'B', 'input_mean', 'input_var'].forEach((name, k) => checkChannelParam(ctx, k + 1, name, x[1]));
   checkSameDType(ctx, [1, 2], ['scale', 'B']);
   checkSameDType(ctx, [3, 4], ['input_mean', 'input_var']);
   const training = ctx.int('training_mode') === 1;
   if (!training && ctx.node.outputs.slice(1).some(Boolean)) {
-    throw new AttributeError('outputs running_mean and running_var exist only with training_mode=1', nodeOf(ctx));
+    ctx.failAttr('outputs running_mean and running_var exist only with training_mode=1');
   }
   return { training };
 }
@@ -176,9 +137,9 @@ const batchNormalization = defineOp({
 
 // ------------------------------------------------------------------ LayerNormalization
 
-function checkLayerNorm(ctx: Ctx): number {
+function checkLayerNorm(ctx: OpContext): number {
   const x = shapeAt(ctx, 0);
-  const axis = axisOf(ctx, ctx.int('axis'), x.length);
+  const axis = axisIn(ctx, ctx.int('axis'), x.length);
   checkBroadcastsTo(ctx, 1, 'Scale', x);
   if (ctx.inputs[2]) checkBroadcastsTo(ctx, 2, 'B', x);
   checkSameDType(ctx, [0, 1, 2], ['X', 'Scale', 'B']);
@@ -216,8 +177,8 @@ const layerNormalization = defineOp({
     const [x, scale, bias] = ctx.inputs as (Tensor | undefined)[] as [Tensor, Tensor, Tensor | undefined];
     const eps = ctx.float('epsilon');
     const stash = STASH_TYPES[ctx.int('stash_type')];
-    const toU = rounder(stash);
-    const toT = rounder(x.dtype);
+    const toU = floatRounder(stash);
+    const toT = floatRounder(x.dtype);
     const outer = sizeOf(x.shape.slice(0, axis));
     const inner = sizeOf(x.shape.slice(axis));
     const statShape = x.shape.map((d, i) => (i < axis ? d : 1));
@@ -236,7 +197,7 @@ const layerNormalization = defineOp({
         const i = o * inner + k;
         // Normalized is cast back to T before the scale/shift stage, as the ONNX function does.
         const normalized = toT(toU((v - mu) * inv));
-        const shifted = normalized * scale.get(scaleAt(i)) + (bias && biasAt ? bias.get(biasAt(i)) : 0);
+        const shifted = normalized * scale.get(scaleAt[i]) + (bias && biasAt ? bias.get(biasAt[i]) : 0);
         writeElement(x.dtype, y.data as TypedArray, i, shifted);
       });
     }
@@ -254,8 +215,8 @@ const layerNormalization = defineOp({
  */
 function groupNorm(x: Tensor, scale: Tensor, bias: Tensor, groups: number, eps: number, stash?: DType): Tensor {
   const { n: N, c: C, s: S } = nchw(x.shape);
-  const toU = rounder(stash ?? 'float64');
-  const toT = stash ? rounder(x.dtype) : rounder('float64');
+  const toU = floatRounder(stash ?? 'float64');
+  const toT = stash ? floatRounder(x.dtype) : floatRounder('float64');
   const per = C / groups;
   const y = zeros(x.dtype, x.shape);
   for (let n = 0; n < N; n++) {
@@ -274,7 +235,7 @@ function groupNorm(x: Tensor, scale: Tensor, bias: Tensor, groups: number, eps: 
   return y;
 }
 
-function checkInstanceNorm(ctx: Ctx): void {
+function checkInstanceNorm(ctx: OpContext): void {
   const x = requireRank(ctx, 3, 'N x C x D1 x ...');
   checkChannelParam(ctx, 1, 'scale', x[1]);
   checkChannelParam(ctx, 2, 'B', x[1]);
@@ -306,9 +267,9 @@ const instanceNormalization = defineOp({
   },
 });
 
-function checkGroupNorm(ctx: Ctx): number {
+function checkGroupNorm(ctx: OpContext): number {
   const groups = ctx.int('num_groups');
-  if (groups < 1) throw new AttributeError(`attribute 'num_groups' is ${groups}; it must be >= 1`, nodeOf(ctx));
+  if (groups < 1) ctx.failAttr(`attribute 'num_groups' is ${groups}; it must be >= 1`);
   const x = requireRank(ctx, 2, 'N x C x D1 x ...');
   checkChannelParam(ctx, 1, 'scale', x[1]);
   checkChannelParam(ctx, 2, 'bias', x[1]);
@@ -360,16 +321,13 @@ const lpNormalization = defineOp({
     p: { type: 'int', default: 2, values: [1, 2], doc: 'order of the norm' },
   },
   infer(ctx) {
-    axisOf(ctx, ctx.int('axis'), shapeAt(ctx, 0).length);
+    axisIn(ctx, ctx.int('axis'), shapeAt(ctx, 0).length);
     return [sameAs(ctx)];
   },
   run(ctx) {
     const x = ctx.inputs[0]!;
-    const axis = axisOf(ctx, ctx.int('axis'), x.rank);
+    const { outer, len, inner } = laneGeometry(x.shape, axisIn(ctx, ctx.int('axis'), x.rank));
     const p = ctx.int('p');
-    const outer = sizeOf(x.shape.slice(0, axis));
-    const len = x.shape[axis];
-    const inner = sizeOf(x.shape.slice(axis + 1));
     const y = zeros(x.dtype, x.shape);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
@@ -389,10 +347,8 @@ const lpNormalization = defineOp({
 /** MVN's epsilon: the ONNX function adds 1e-9 to the standard deviation. */
 const MVN_EPSILON = 1e-9;
 
-function mvnAxes(ctx: Ctx, rank: number): number[] {
-  const axes = ctx.ints('axes').map((a) => axisOf(ctx, a, rank, 'axes entry'));
-  if (new Set(axes).size !== axes.length) ctx.fail(`axes [${ctx.ints('axes').join(',')}] name the same axis more than once`);
-  return axes;
+function mvnAxes(ctx: OpContext, rank: number): number[] {
+  return axesIn(ctx, ctx.ints('axes'), rank);
 }
 
 const meanVarianceNormalization = defineOp({
@@ -434,10 +390,10 @@ const meanVarianceNormalization = defineOp({
 
 // ------------------------------------------------------------------ LRN
 
-function checkLrn(ctx: Ctx): void {
+function checkLrn(ctx: OpContext): void {
   requireRank(ctx, 2, 'N x C x D1 x ...');
   const size = ctx.int('size');
-  if (size < 1) throw new AttributeError(`attribute 'size' is ${size}; it must be >= 1`, nodeOf(ctx));
+  if (size < 1) ctx.failAttr(`attribute 'size' is ${size}; it must be >= 1`);
 }
 
 const lrn = defineOp({

@@ -3,19 +3,19 @@
  * QLinearAveragePool / QLinearGlobalAveragePool (onnxruntime contrib ops). All take an NCHW or
  * NHWC activation layout and any number of spatial dims; windows come from conv-geometry.ts.
  */
-import { DTypeError } from '../core/errors.js';
-import { dtypeInfo, isFloat, type DType, type TypedArray } from '../core/dtype.js';
+import { FLOAT_TYPES, dtypeInfo, isFloat, type DType, type TypedArray } from '../core/dtype.js';
 import { dequantizeValue, quantRange, quantizeValue } from '../core/quant.js';
-import type { Dim, Shape } from '../core/shape.js';
+import { sizeOf, type Dim } from '../core/shape.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
 import type { TensorType } from '../graph/types.js';
+import { inputAt, type OpContext } from './context.js';
+import { isPerTensorShape } from './dims.js';
 import { defineOp, type AttrSpec, type InferContext, type OpSchema, type RunContext } from './schema.js';
 import {
   LAYOUT_ATTR,
   TAP_OUTSIDE,
   WINDOW_ATTRS,
   activationShape,
-  attrFail,
   columnMajorStrides,
   layoutStrides,
   offsetTable,
@@ -31,9 +31,6 @@ import {
   type WindowSpec,
 } from './conv-geometry.js';
 
-type Ctx = InferContext | RunContext;
-
-const FLOAT_T: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64'];
 const Q8: readonly DType[] = ['int8', 'uint8'];
 
 const FLAG = (doc: string): AttrSpec => ({ type: 'int', default: 0, values: [0, 1], doc });
@@ -51,15 +48,9 @@ interface PoolInfo {
   readonly ceilMode: boolean;
 }
 
-function xShapeOf(ctx: Ctx): Shape {
-  const t = ctx.inputs[0] as Tensor | TensorType | undefined;
-  if (!t) return ctx.fail('input X is missing');
-  return t.shape;
-}
-
-function analyzePool(ctx: Ctx, global: boolean): PoolInfo {
+function analyzePool(ctx: OpContext, global: boolean): PoolInfo {
   const layout = ctx.str('layout') as Layout;
-  const xs = xShapeOf(ctx);
+  const xs = inputAt(ctx, 0).shape;
   const minRank = global ? 2 : 3;
   if (xs.length < minRank) {
     ctx.fail(`input X has rank ${xs.length} (shape [${xs.join(',')}]); ${ctx.node.op} needs rank >= ${minRank} (batch, channels${global ? '' : ' and at least one spatial dim'})`);
@@ -141,9 +132,9 @@ function lpNorm(xv: ArrayLike<number>, xBase: number, taps: Int32Array, p: numbe
   return sum ** (1 / p);
 }
 
-function readP(ctx: Ctx): number {
+function readP(ctx: OpContext): number {
   const p = ctx.int('p');
-  if (p < 1) attrFail(ctx, `attribute 'p' is ${p}; must be >= 1`);
+  if (p < 1) ctx.failAttr(`attribute 'p' is ${p}; must be >= 1`);
   return p;
 }
 
@@ -189,7 +180,7 @@ const maxPool = defineOp({
     { name: 'Y', type: 'T' },
     { name: 'Indices', type: 'I', optional: true, doc: 'flat index into X seen as NCHW' },
   ],
-  types: { T: [...FLOAT_T, ...Q8], I: ['int64'] },
+  types: { T: [...FLOAT_TYPES, ...Q8], I: ['int64'] },
   attrs: { ...POOL_ATTRS, storage_order: FLAG('Indices: 0 row-major, 1 column-major over the spatial dims') },
   infer(ctx) {
     const [y] = poolInfer(ctx, false);
@@ -206,7 +197,7 @@ const maxPool = defineOp({
     const yd = y.data as TypedArray;
     const id = ind.data as BigInt64Array;
     const xv = x.toNumbers();
-    const planeSize = g.inSpatial.reduce((a, b) => a * b, 1);
+    const planeSize = sizeOf(g.inSpatial);
     const logical = windowTaps(g, ctx.int('storage_order') === 1 ? columnMajorStrides(g.inSpatial) : rowMajorStrides(g.inSpatial));
     const empty = isFloat(x.dtype) ? NaN : dtypeInfo(x.dtype).min;
     forEachWindow(p, (xBase, yi, taps, plane, o) => {
@@ -241,7 +232,7 @@ const averagePool = defineOp({
   doc: 'Average pooling (ONNX AveragePool) with strides, pads/auto_pad, dilations, ceil_mode and count_include_pad (padding counts, positions beyond the padding added by ceil_mode do not), in NCHW or NHWC layout.',
   inputs: [X_IN],
   outputs: [{ name: 'Y', type: 'T' }],
-  types: { T: FLOAT_T },
+  types: { T: FLOAT_TYPES },
   attrs: { ...POOL_ATTRS, count_include_pad: FLAG('1: padding positions count in the divisor') },
   infer: (ctx) => poolInfer(ctx, false),
   run(ctx) {
@@ -258,7 +249,7 @@ const lpPool = defineOp({
   doc: 'Lp pooling (ONNX LpPool): (sum |x|^p)^(1/p) over each window, with strides, pads/auto_pad, dilations and ceil_mode, in NCHW or NHWC layout.',
   inputs: [X_IN],
   outputs: [{ name: 'Y', type: 'T' }],
-  types: { T: FLOAT_T },
+  types: { T: FLOAT_TYPES },
   attrs: { ...POOL_ATTRS, p: { type: 'int', default: 2, doc: 'order of the norm (>= 1)' } },
   infer: (ctx) => poolInfer(ctx, false),
   run(ctx) {
@@ -283,9 +274,9 @@ function globalPool(name: string, doc: string, since: number, types: readonly DT
   });
 }
 
-const globalAveragePool = globalPool('GlobalAveragePool', 'Average over all spatial positions (ONNX GlobalAveragePool), in NCHW or NHWC layout.', 1, FLOAT_T, {}, () => (xv, b, taps) => average(xv, b, taps, false));
+const globalAveragePool = globalPool('GlobalAveragePool', 'Average over all spatial positions (ONNX GlobalAveragePool), in NCHW or NHWC layout.', 1, FLOAT_TYPES, {}, () => (xv, b, taps) => average(xv, b, taps, false));
 
-const globalMaxPool = globalPool('GlobalMaxPool', 'Maximum over all spatial positions (ONNX GlobalMaxPool; NaN skipped unless all NaN), in NCHW or NHWC layout.', 1, FLOAT_T, {}, () => (xv, b, taps) => {
+const globalMaxPool = globalPool('GlobalMaxPool', 'Maximum over all spatial positions (ONNX GlobalMaxPool; NaN skipped unless all NaN), in NCHW or NHWC layout.', 1, FLOAT_TYPES, {}, () => (xv, b, taps) => {
   let best = NaN;
   for (let t = 0; t < taps.length; t++) {
     const v = xv[b + taps[t]];
@@ -294,22 +285,22 @@ const globalMaxPool = globalPool('GlobalMaxPool', 'Maximum over all spatial posi
   return best;
 });
 
-const globalLpPool = globalPool('GlobalLpPool', 'Lp norm over all spatial positions (ONNX GlobalLpPool), in NCHW or NHWC layout.', 2, FLOAT_T, { p: { type: 'int', default: 2, doc: 'order of the norm (>= 1)' } }, (ctx) => {
+const globalLpPool = globalPool('GlobalLpPool', 'Lp norm over all spatial positions (ONNX GlobalLpPool), in NCHW or NHWC layout.', 2, FLOAT_TYPES, { p: { type: 'int', default: 2, doc: 'order of the norm (>= 1)' } }, (ctx) => {
   const p = readP(ctx);
   return (xv, b, taps) => lpNorm(xv, b, taps, p);
 });
 
 // ------------------------------------------------------------------ quantized average pools
 
-function qCheck(ctx: Ctx): void {
+function qCheck(ctx: OpContext): void {
   const x = ctx.inputs[0] as Tensor | TensorType | undefined;
   for (const [i, name] of [[2, 'x_zero_point'], [4, 'y_zero_point']] as const) {
     const t = ctx.inputs[i] as Tensor | TensorType | undefined;
-    if (t && x && t.dtype !== x.dtype) throw new DTypeError(`${name} has dtype '${t.dtype}' but X has '${x.dtype}'; they must match`, { node: ctx.node.name, op: ctx.node.op });
+    if (t && x && t.dtype !== x.dtype) ctx.failDType(`${name} has dtype '${t.dtype}' but X has '${x.dtype}'; they must match`);
   }
   for (const [i, name] of [[1, 'x_scale'], [2, 'x_zero_point'], [3, 'y_scale'], [4, 'y_zero_point']] as const) {
     const t = ctx.inputs[i] as Tensor | TensorType | undefined;
-    if (t && !(t.shape.length === 0 || (t.shape.length === 1 && t.shape[0] === 1))) ctx.fail(`${name} has shape [${t.shape.join(',')}]; expected a scalar`);
+    if (t && !isPerTensorShape(t.shape)) ctx.fail(`${name} has shape [${t.shape.join(',')}]; expected a scalar`);
   }
 }
 

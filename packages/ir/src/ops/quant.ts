@@ -6,7 +6,7 @@
  * QuantizeLinear's inference attaches QuantParams to its output type whenever its scale and zero
  * point are constants: that is how quantization becomes part of a value's type.
  */
-import { ArgumentError, AttributeError, DTypeError } from '../core/errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { dtypeInfo, QUANT_STORAGE_TYPES, type DType, type TypedArray } from '../core/dtype.js';
 import {
   REQUANT_MODES,
@@ -28,28 +28,20 @@ import { broadcastStrides, formatShape, normalizeAxis, type Shape } from '../cor
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
 import type { TensorType } from '../graph/types.js';
 import { sigmoid } from './fused-activation.js';
-import { biasIndex, floatRounder, gemmDims, matmulMacs, matmulPlan, matmulShape, type MatmulPlan } from './matmul.js';
-import { defineOp, type InferContext, type OpSchema, type RunContext } from './schema.js';
-import { broadcastMap, broadcastOf } from './util.js';
-
-type Ctx = InferContext | RunContext;
-type Fail = (message: string) => never;
+import { broadcastMap, broadcastOf } from './broadcast.js';
+import type { Fail, OpContext } from './context.js';
+import { dimsMatch, isPerTensorShape } from './dims.js';
+import { biasIndex, gemmDims, matmulMacs, matmulPlan, matmulShape, type MatmulPlan } from './matmul.js';
+import { floatRounder } from './rounding.js';
+import { defineOp, type OpSchema, type RunContext } from './schema.js';
 
 const SCALE_TYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 const QUANT_OUT_TYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'int4', 'uint4'];
 const INT8_TYPES: readonly DType[] = ['int8', 'uint8'];
 
-function dtypeError(ctx: Ctx, message: string): never {
-  throw new DTypeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
-
-function attrError(ctx: Ctx, message: string): never {
-  throw new AttributeError(message, { node: ctx.node.name, op: ctx.node.op });
-}
-
 /** Zero points must have the dtype of the tensor they describe. */
-function checkSameDType(ctx: Ctx, x: { dtype: DType } | undefined, z: { dtype: DType } | undefined, what: string): void {
-  if (x && z && x.dtype !== z.dtype) dtypeError(ctx, `${what} has dtype '${z.dtype}' but must have the dtype of its tensor, '${x.dtype}'`);
+function checkSameDType(ctx: OpContext, x: { dtype: DType } | undefined, z: { dtype: DType } | undefined, what: string): void {
+  if (x && z && x.dtype !== z.dtype) ctx.failDType(`${what} has dtype '${z.dtype}' but must have the dtype of its tensor, '${x.dtype}'`);
 }
 
 /** Scalars (rank 0) and one-element vectors are per-tensor parameters. */
@@ -81,16 +73,15 @@ type Granularity =
  * scale is per axis (length = x.shape[axis]), a scale of x's rank with block_size > 0 is blocked
  * (x.shape with dim `axis` replaced by ceil(D / block_size)). Zero points must match the scale.
  */
-function granularityOf(ctx: Ctx, x: Shape, scale: Shape, zp: Shape | undefined, names: [string, string, string]): Granularity {
+function granularityOf(ctx: OpContext, x: Shape, scale: Shape, zp: Shape | undefined, names: [string, string, string]): Granularity {
   const [xName, sName, zName] = names;
   const axisAttr = ctx.int('axis');
   const blockSize = ctx.int('block_size');
   // Unlike the QLinear ops' params, a 1-D scale of unknown length here is per axis.
-  const perTensorShape = (s: Shape) => s.length === 0 || (s.length === 1 && s[0] === 1);
-  if (zp && !(perTensorShape(zp) && perTensorShape(scale)) && !sameShape(zp, scale)) {
+  if (zp && !(isPerTensorShape(zp) && isPerTensorShape(scale)) && !sameShape(zp, scale)) {
     ctx.fail(`${zName} ${formatShape(zp)} must have the shape of ${sName} ${formatShape(scale)}`);
   }
-  if (blockSize < 0) attrError(ctx, `block_size must be >= 0 (0 = not blocked), got ${blockSize}`);
+  if (blockSize < 0) ctx.failAttr(`block_size must be >= 0 (0 = not blocked), got ${blockSize}`);
   const axisOf = (): number => {
     try {
       return normalizeAxis(axisAttr, x.length);
@@ -99,7 +90,7 @@ function granularityOf(ctx: Ctx, x: Shape, scale: Shape, zp: Shape | undefined, 
     }
   };
   if (blockSize === 0) {
-    if (perTensorShape(scale)) return { kind: 'per-tensor' };
+    if (isPerTensorShape(scale)) return { kind: 'per-tensor' };
     if (scale.length !== 1) {
       ctx.fail(`${sName} ${formatShape(scale)} has rank ${scale.length}: use a scalar (per tensor), a 1-D scale (per axis) or set block_size for blocked quantization`);
     }
@@ -160,10 +151,10 @@ function quantParamsOf(g: Granularity, scales: number[], zps: number[] | undefin
 // ------------------------------------------------------------------ QuantizeLinear
 
 /** Output dtype of QuantizeLinear: output_dtype, else the zero point's dtype, else uint8. */
-function quantizeOutDType(ctx: Ctx, zp: DType | undefined): DType {
+function quantizeOutDType(ctx: OpContext, zp: DType | undefined): DType {
   const attr = ctx.attrs.output_dtype as DType | undefined;
   if (attr !== undefined && zp !== undefined && attr !== zp) {
-    dtypeError(ctx, `output_dtype '${attr}' differs from the dtype of y_zero_point '${zp}'; they must agree`);
+    ctx.failDType(`output_dtype '${attr}' differs from the dtype of y_zero_point '${zp}'; they must agree`);
   }
   return attr ?? zp ?? 'uint8';
 }
@@ -288,7 +279,7 @@ const dequantize = defineOp({
   infer(ctx) {
     const x = ctx.inputs[0]!;
     if (!x.quant) {
-      dtypeError(ctx, `input x (${x.dtype}${formatShape(x.shape)}) has no quantization params in its type; Dequantize needs a tensor type with quant (per-tensor, per-axis, per-block or lut)`);
+      return ctx.failDType(`input x (${x.dtype}${formatShape(x.shape)}) has no quantization params in its type; Dequantize needs a tensor type with quant (per-tensor, per-axis, per-block or lut)`);
     }
     if (x.shape.every((d) => typeof d === 'number')) {
       try {
@@ -303,7 +294,7 @@ const dequantize = defineOp({
   run(ctx) {
     const x = ctx.inputs[0]!;
     const q = x.quant;
-    if (!q) dtypeError(ctx, `input x (${x.dtype}${formatShape(x.shape)}) carries no quantization params; Dequantize needs them`);
+    if (!q) return ctx.failDType(`input x (${x.dtype}${formatShape(x.shape)}) carries no quantization params; Dequantize needs them`);
     const dtype = ctx.str('to') as DType;
     const out = zeros(dtype, x.shape);
     const od = out.data as TypedArray;
@@ -463,12 +454,12 @@ const matMulInteger = defineOp({
 });
 
 /** Checks that the given inputs (scales) share one dtype. */
-function checkScalesShareDType(ctx: Ctx, ts: readonly ({ dtype: DType } | undefined)[], names: string): void {
+function checkScalesShareDType(ctx: OpContext, ts: readonly ({ dtype: DType } | undefined)[], names: string): void {
   const present = ts.filter((t): t is { dtype: DType } => !!t);
-  if (present.some((t) => t.dtype !== present[0].dtype)) dtypeError(ctx, `${names} must share one dtype, got ${present.map((t) => `'${t.dtype}'`).join(', ')}`);
+  if (present.some((t) => t.dtype !== present[0].dtype)) ctx.failDType(`${names} must share one dtype, got ${present.map((t) => `'${t.dtype}'`).join(', ')}`);
 }
 
-function checkQLinearMatMul(ctx: Ctx, ins: readonly ({ dtype: DType; shape: Shape } | undefined)[]): void {
+function checkQLinearMatMul(ctx: OpContext, ins: readonly ({ dtype: DType; shape: Shape } | undefined)[]): void {
   const [a, sa, za, b, sb, zb, sy] = ins;
   checkSameDType(ctx, a, za, 'a_zero_point');
   checkSameDType(ctx, b, zb, 'b_zero_point');
@@ -481,8 +472,9 @@ function checkQLinearMatMul(ctx: Ctx, ins: readonly ({ dtype: DType; shape: Shap
   checkScalar(ctx.fail, 'y_zero_point', ins[7]!.shape);
 }
 
+/** Same rank and no two static dims that differ. */
 function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => typeof d !== 'number' || typeof b[i] !== 'number' || d === b[i]);
+  return a.length === b.length && a.every((d, i) => dimsMatch(d, b[i]));
 }
 
 const qLinearMatMul = defineOp({
@@ -541,7 +533,7 @@ const qLinearMatMul = defineOp({
 
 // ------------------------------------------------------------------ QGemm (com.microsoft)
 
-function checkQGemm(ctx: Ctx, ins: readonly ({ dtype: DType; shape: Shape } | undefined)[]): { M: Shape[number]; N: Shape[number] } {
+function checkQGemm(ctx: OpContext, ins: readonly ({ dtype: DType; shape: Shape } | undefined)[]): { M: Shape[number]; N: Shape[number] } {
   const [a, sa, za, b, sb, zb, c, sy, zy] = ins;
   checkSameDType(ctx, a, za, 'a_zero_point');
   checkSameDType(ctx, b, zb, 'b_zero_point');
@@ -635,9 +627,9 @@ const qGemm = defineOp({
 // ------------------------------------------------------------------ QLinear elementwise (com.microsoft)
 
 /** Per-tensor params of a QLinear elementwise op: indices of [scale, zero point] per operand. */
-function checkQLinearParams(ctx: Ctx, data: readonly number[], params: readonly [number, number, string][]): void {
+function checkQLinearParams(ctx: OpContext, data: readonly number[], params: readonly [number, number, string][]): void {
   const ins = ctx.inputs as readonly ({ dtype: DType; shape: Shape } | undefined)[];
-  for (const i of data) if (ins[i]!.dtype !== ins[data[0]]!.dtype) dtypeError(ctx, `quantized operands must share one dtype, got '${ins[data[0]]!.dtype}' and '${ins[i]!.dtype}'`);
+  for (const i of data) if (ins[i]!.dtype !== ins[data[0]]!.dtype) ctx.failDType(`quantized operands must share one dtype, got '${ins[data[0]]!.dtype}' and '${ins[i]!.dtype}'`);
   for (const [s, z, name] of params) {
     checkScalar(ctx.fail, `${name}_scale`, ins[s]!.shape);
     checkScalar(ctx.fail, `${name}_zero_point`, ins[z]?.shape);

@@ -8,49 +8,18 @@
 import { dtypeInfo, NUMERIC_TYPES, type DType, type TypedArray } from '../core/dtype.js';
 import { sizeOf, stridesOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
-import { defineOp, type AttrSpec, type InferContext, type OpSchema, type RunContext } from './schema.js';
-import { intValues, sameAs } from './util.js';
-
-type Ctx = InferContext | RunContext;
+import { axesIn, axisIn } from './axes.js';
+import type { OpContext } from './context.js';
+import { elementCopier, rawView } from './elements.js';
+import { intRange, writeInt } from './integers.js';
+import { laneGeometry, nanMax } from './lanes.js';
+import { sameAs } from './output-types.js';
+import { accumulatorRound } from './rounding.js';
+import { defineOp, type AttrSpec, type InferContext, type OpSchema } from './schema.js';
 
 const FLAG = (doc: string, def: 0 | 1): AttrSpec => ({ type: 'int', default: def, values: [0, 1], doc });
 
 // ------------------------------------------------------------------ shared helpers
-
-/** Normalises a possibly negative axis into [0, rank), or fails naming the op. */
-function axisOf(ctx: Ctx, axis: number, rank: number, what: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    ctx.fail(rank === 0
-      ? `${what} ${axis} is invalid: the input is a scalar (rank 0) and has no axes`
-      : `${what} ${axis} is out of range for input of rank ${rank} (valid: ${-rank}..${rank - 1})`);
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
-/** Sizes before, along and after `axis`: element k of lane (o, i) is at (o * len + k) * inner + i. */
-function laneGeometry(shape: StaticShape, axis: number): { outer: number; len: number; inner: number } {
-  return { outer: sizeOf(shape.slice(0, axis)), len: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
-}
-
-/** Smallest and largest value of an integer dtype, exactly. */
-function intBounds(dtype: DType): [bigint, bigint] {
-  const { bits, kind } = dtypeInfo(dtype);
-  const b = BigInt(bits);
-  return kind === 'uint' ? [0n, (1n << b) - 1n] : [-(1n << (b - 1n)), (1n << (b - 1n)) - 1n];
-}
-
-/** Writes an integer result, wrapped to the dtype's width (two's complement, as C casts). */
-function writeBig(dtype: DType, data: TypedArray, i: number, v: bigint): void {
-  const { bits, kind, big } = dtypeInfo(dtype);
-  const w = kind === 'uint' ? BigInt.asUintN(bits, v) : BigInt.asIntN(bits, v);
-  if (big) (data as BigInt64Array)[i] = w;
-  else (data as Int32Array)[i] = Number(w);
-}
-
-/** Copies element i of src into element o of dst (same non-packed dtype; raw bits, so NaN payloads survive). */
-function copyElement(src: TypedArray, i: number, dst: TypedArray, o: number): void {
-  (dst as unknown as (number | bigint)[])[o] = (src as unknown as (number | bigint)[])[i];
-}
 
 /**
  * Compares two elements for ordering: negative when element i is smaller. NaN sorts above every
@@ -77,20 +46,18 @@ function elementOrder(t: Tensor): (i: number, j: number) => number {
 // ------------------------------------------------------------------ ReduceX
 
 /** Values of the axes input (int64, rank 0 or 1). */
-function axesValues(ctx: Ctx, t: Tensor): number[] {
+function axesValues(ctx: OpContext, t: Tensor): number[] {
   if (t.rank > 1) ctx.fail(`axes input must be 1-D, got rank ${t.rank}`);
-  return intValues(t);
+  return t.toNumbers();
 }
 
 /**
  * The sorted axes to reduce. Absent or empty axes reduce every axis, unless noop_with_empty_axes
  * is set: then nothing is reduced (each output element is the reduction of one input element).
  */
-function reducedAxes(ctx: Ctx, rank: number, axes: readonly number[] | undefined): number[] {
+function reducedAxes(ctx: OpContext, rank: number, axes: readonly number[] | undefined): number[] {
   if (!axes || axes.length === 0) return ctx.int('noop_with_empty_axes') ? [] : Array.from({ length: rank }, (_, i) => i);
-  const out = axes.map((a) => axisOf(ctx, a, rank, 'axes entry'));
-  if (new Set(out).size !== out.length) ctx.fail(`axes [${axes.join(',')}] name the same axis more than once`);
-  return out.sort((a, b) => a - b);
+  return axesIn(ctx, axes, rank).sort((a, b) => a - b);
 }
 
 function reducedShape(shape: Shape, axes: readonly number[], keep: boolean): Dim[] {
@@ -107,7 +74,7 @@ function inferReduceShape(ctx: InferContext): Dim[] {
     if (axesType.shape.length > 1) ctx.fail(`axes input must be 1-D, got rank ${axesType.shape.length}`);
     const c = ctx.constant(1);
     const len = axesType.shape.length === 0 ? 1 : axesType.shape[0];
-    if (c) axes = intValues(c);
+    if (c) axes = c.toNumbers();
     else if (len === 0) axes = [];
     else {
       // Which axes go away is only known at run time.
@@ -151,15 +118,7 @@ interface ReduceRule {
 const sumNum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const sumBig = (xs: bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
 
-const maxNum = (xs: number[]): number => {
-  let m = -Infinity;
-  for (const x of xs) {
-    if (Number.isNaN(x)) return NaN;
-    if (x > m) m = x;
-  }
-  return m;
-};
-const minNum = (xs: number[]): number => -maxNum(xs.map((x) => -x));
+const minNum = (xs: number[]): number => -nanMax(xs.map((x) => -x));
 
 const REDUCE_RULES: readonly ReduceRule[] = [
   {
@@ -177,15 +136,15 @@ const REDUCE_RULES: readonly ReduceRule[] = [
   {
     name: 'ReduceMax',
     doc: 'Maximum over the axes (NaN propagates); the empty max is -inf for floats, the dtype minimum for integers, false for bool.',
-    num: maxNum,
-    big: (xs, dtype) => xs.reduce((a, b) => (b > a ? b : a), intBounds(dtype)[0]),
+    num: nanMax,
+    big: (xs, dtype) => xs.reduce((a, b) => (b > a ? b : a), intRange(dtype).min),
     bool: (xs) => xs.some((b) => b),
   },
   {
     name: 'ReduceMin',
     doc: 'Minimum over the axes (NaN propagates); the empty min is +inf for floats, the dtype maximum for integers, true for bool.',
     num: minNum,
-    big: (xs, dtype) => xs.reduce((a, b) => (b < a ? b : a), intBounds(dtype)[1]),
+    big: (xs, dtype) => xs.reduce((a, b) => (b < a ? b : a), intRange(dtype).max),
     bool: (xs) => xs.every((b) => b),
   },
   {
@@ -214,7 +173,7 @@ const REDUCE_RULES: readonly ReduceRule[] = [
     name: 'ReduceLogSumExp',
     doc: 'log(sum(exp(x))) over the axes, computed as max + log(sum(exp(x - max))) so large inputs do not overflow; -inf for an empty set.',
     num: (xs) => {
-      const m = maxNum(xs);
+      const m = nanMax(xs);
       if (!Number.isFinite(m)) return m; // NaN, all -inf (or empty) -> -inf, any +inf -> +inf
       return m + Math.log(sumNum(xs.map((x) => Math.exp(x - m))));
     },
@@ -253,7 +212,7 @@ function reduceOp(rule: ReduceRule): OpSchema {
       const kind = dtypeInfo(x.dtype).kind;
       reductionGroups(x.shape, axes).forEach((g, j) => {
         if (kind === 'bool') writeElement('bool', od, j, rule.bool!(g.map((i) => x.get(i) !== 0)) ? 1 : 0);
-        else if (kind !== 'float' && rule.big) writeBig(x.dtype, od, j, rule.big(g.map((i) => x.getBig(i)), x.dtype));
+        else if (kind !== 'float' && rule.big) writeInt(x.dtype, od, j, rule.big(g.map((i) => x.getBig(i)), x.dtype));
         else writeElement(x.dtype, od, j, rule.num(g.map((i) => x.get(i))));
       });
       return [out];
@@ -265,8 +224,8 @@ function reduceOp(rule: ReduceRule): OpSchema {
 
 function argOp(name: 'ArgMax' | 'ArgMin'): OpSchema {
   const sign = name === 'ArgMax' ? 1 : -1;
-  const shapeOf = (ctx: Ctx, shape: Shape): Dim[] => {
-    const axis = axisOf(ctx, ctx.int('axis'), shape.length, 'axis');
+  const shapeOf = (ctx: OpContext, shape: Shape): Dim[] => {
+    const axis = axisIn(ctx, ctx.int('axis'), shape.length);
     return reducedShape(shape, [axis], ctx.int('keepdims') === 1);
   };
   return defineOp({
@@ -285,7 +244,7 @@ function argOp(name: 'ArgMax' | 'ArgMin'): OpSchema {
     infer: (ctx) => [{ dtype: 'int64', shape: shapeOf(ctx, ctx.inputs[0]!.shape) }],
     run(ctx) {
       const x = ctx.inputs[0]!;
-      const axis = axisOf(ctx, ctx.int('axis'), x.rank, 'axis');
+      const axis = axisIn(ctx, ctx.int('axis'), x.rank);
       const { outer, len, inner } = laneGeometry(x.shape, axis);
       if (len === 0 && outer * inner > 0) ctx.fail(`${name} over axis ${axis} of size 0 has no index to return`);
       const last = ctx.int('select_last_index') === 1;
@@ -313,7 +272,7 @@ function argOp(name: 'ArgMax' | 'ArgMin'): OpSchema {
 
 // ------------------------------------------------------------------ TopK
 
-function topKValue(ctx: Ctx, k: Tensor): number {
+function topKValue(ctx: OpContext, k: Tensor): number {
   if (k.rank > 1 || k.size !== 1) ctx.fail(`K must be a 1-D tensor of one value, got shape [${k.shape.join(',')}]`);
   const v = k.get(0);
   if (v < 0) ctx.fail(`K must be non-negative, got ${v}`);
@@ -341,7 +300,7 @@ const topK = defineOp({
   },
   infer(ctx) {
     const x = ctx.inputs[0]!;
-    const axis = axisOf(ctx, ctx.int('axis'), x.shape.length, 'axis');
+    const axis = axisIn(ctx, ctx.int('axis'), x.shape.length);
     const kc = ctx.constant(1);
     let k: Dim = ctx.unknownDim();
     if (kc) {
@@ -354,7 +313,7 @@ const topK = defineOp({
   },
   run(ctx) {
     const x = ctx.inputs[0]!;
-    const axis = axisOf(ctx, ctx.int('axis'), x.rank, 'axis');
+    const axis = axisIn(ctx, ctx.int('axis'), x.rank);
     const k = topKValue(ctx, ctx.inputs[1]!);
     const { outer, len, inner } = laneGeometry(x.shape, axis);
     if (k > len) ctx.fail(`K = ${k} is larger than axis ${axis} of size ${len}`);
@@ -364,6 +323,9 @@ const topK = defineOp({
     const shape = x.shape.map((d, i) => (i === axis ? k : d));
     const values = zeros(x.dtype, shape);
     const indices = zeros('int64', shape);
+    const copy = elementCopier(x.dtype);
+    const xRaw = rawView(x.data as TypedArray);
+    const valuesRaw = rawView(values.data as TypedArray);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const at = (j: number) => (o * len + j) * inner + i;
@@ -373,7 +335,7 @@ const topK = defineOp({
         if (!sorted) picked.sort((a, b) => a - b);
         picked.forEach((j, r) => {
           const dst = (o * k + r) * inner + i;
-          copyElement(x.data as TypedArray, at(j), values.data as TypedArray, dst);
+          copy(xRaw, at(j), valuesRaw, dst);
           indices.data[dst] = BigInt(j);
         });
       }
@@ -384,9 +346,9 @@ const topK = defineOp({
 
 // ------------------------------------------------------------------ CumSum
 
-function cumSumAxis(ctx: Ctx, t: Tensor, rank: number): number {
+function cumSumAxis(ctx: OpContext, t: Tensor, rank: number): number {
   if (t.rank > 1 || t.size !== 1) ctx.fail(`axis input must hold a single value (0-D), got shape [${t.shape.join(',')}]`);
-  return axisOf(ctx, t.get(0), rank, 'axis');
+  return axisIn(ctx, t.get(0), rank);
 }
 
 const cumSum = defineOp({
@@ -419,7 +381,7 @@ const cumSum = defineOp({
     const od = out.data as TypedArray;
     const isFloat = dtypeInfo(x.dtype).kind === 'float';
     // float16/bfloat16 accumulate in float32 too; float64 in float64.
-    const round = x.dtype === 'float64' ? (v: number) => v : Math.fround;
+    const round = accumulatorRound(x.dtype);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let acc = 0;
@@ -433,7 +395,7 @@ const cumSum = defineOp({
             if (exclusive) acc = round(acc + x.get(at));
           } else {
             if (!exclusive) accBig += x.getBig(at);
-            writeBig(x.dtype, od, at, accBig);
+            writeInt(x.dtype, od, at, accBig);
             if (exclusive) accBig += x.getBig(at);
           }
         }

@@ -9,7 +9,11 @@ import { NUMERIC_TYPES, allocate, dtypeInfo, type DType, type TypedArray } from 
 import { roundHalfEven } from '../core/quant.js';
 import { formatShape, isStaticShape, sizeOf, stridesOf, type Dim } from '../core/shape.js';
 import { Tensor, readElement, writeElement } from '../core/tensor.js';
-import { attrFail, forEachIndex, freshDim, inputAt, known, movedQuant, remap, typeOf, type OpContext } from './movement.js';
+import { axesIn } from './axes.js';
+import { freshDim, inputAt, known, type OpContext } from './context.js';
+import { forEachIndex, remap } from './elements.js';
+import { intRange } from './integers.js';
+import { movedQuant, typeOf } from './output-types.js';
 import { defineOp, type OpSchema } from './schema.js';
 
 const MODES = ['nearest', 'linear', 'cubic'] as const;
@@ -28,13 +32,7 @@ interface ResizePlan {
 
 function resizeAxes(ctx: OpContext, rank: number): number[] {
   if (!ctx.has('axes')) return Array.from({ length: rank }, (_, i) => i);
-  const axes = ctx.ints('axes');
-  const out = axes.map((a) => {
-    if (a < -rank || a >= rank) attrFail(ctx, `axes entry ${a} is out of range for rank ${rank}`);
-    return a < 0 ? a + rank : a;
-  });
-  if (new Set(out).size !== out.length) attrFail(ctx, `axes [${axes.join(',')}] repeat an axis`);
-  return out;
+  return axesIn(ctx, ctx.ints('axes'), rank, 'axes', ctx.failAttr);
 }
 
 /** An optional input counts as given when present and not an empty tensor. */
@@ -221,8 +219,7 @@ function writeResult(dtype: DType, data: TypedArray, i: number, v: number): void
   if (Number.isNaN(v)) v = 0;
   const q = roundHalfEven(v);
   if (info.big) {
-    const lo = dtype === 'int64' ? -(2n ** 63n) : 0n;
-    const hi = dtype === 'int64' ? 2n ** 63n - 1n : 2n ** 64n - 1n;
+    const { min: lo, max: hi } = intRange(dtype);
     let b = Number.isFinite(q) ? BigInt(q) : q > 0 ? hi : lo;
     b = b < lo ? lo : b > hi ? hi : b;
     (data as BigInt64Array)[i] = b;
@@ -240,7 +237,7 @@ function runResize(ctx: OpContext & { inputs: readonly (Tensor | undefined)[] })
   const mode = ctx.str('mode');
   const ctm = ctx.str('coordinate_transformation_mode');
   const antialias = ctx.int('antialias') === 1;
-  if (antialias && mode === 'nearest') attrFail(ctx, "antialias applies to the 'linear' and 'cubic' modes only");
+  if (antialias && mode === 'nearest') ctx.failAttr("antialias applies to the 'linear' and 'cubic' modes only");
   const r = x.rank;
   const roi: [number, number][] = x.shape.map(() => [0, 1]);
   if (ctm === 'tf_crop_and_resize') {
@@ -347,7 +344,7 @@ const resize = defineOp({
   infer: (ctx) => {
     const x = ctx.inputs[0]!;
     const plan = resizePlan(ctx);
-    if (ctx.int('antialias') === 1 && ctx.str('mode') === 'nearest') attrFail(ctx, "antialias applies to the 'linear' and 'cubic' modes only");
+    if (ctx.int('antialias') === 1 && ctx.str('mode') === 'nearest') ctx.failAttr("antialias applies to the 'linear' and 'cubic' modes only");
     const roi = ctx.inputs[1];
     if (ctx.str('coordinate_transformation_mode') === 'tf_crop_and_resize' && !roi) ctx.fail("coordinate_transformation_mode 'tf_crop_and_resize' needs the roi input");
     if (roi && roi.shape.length !== 1) ctx.fail(`roi must be 1-D, got shape ${formatShape(roi.shape)}`);

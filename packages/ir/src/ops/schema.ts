@@ -2,7 +2,7 @@
  * Op schemas: each op is declared once, with its inputs, outputs, attributes, type constraints,
  * dtype/shape inference and its reference implementation (the executable definition of the op).
  */
-import { AttributeError, ShapeError, UnsupportedOpError, oneOf, type ErrorContext } from '../core/errors.js';
+import { AttributeError, DTypeError, ShapeError, UnsupportedOpError, oneOf, type ErrorContext } from '../core/errors.js';
 import type { DType } from '../core/dtype.js';
 import type { Dim, Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -50,6 +50,10 @@ interface BaseContext {
   readonly attrs: ResolvedAttrs;
   /** Throws a ShapeError naming this node and op. */
   fail(message: string): never;
+  /** Throws an AttributeError naming this node and op (attribute values the op cannot take). */
+  failAttr(message: string): never;
+  /** Throws a DTypeError naming this node and op (input dtypes that do not fit together). */
+  failDType(message: string): never;
   int(name: string): number;
   float(name: string): number;
   str(name: string): string;
@@ -201,8 +205,15 @@ export function baseContext(node: Node, attrs: ResolvedAttrs): BaseContext {
   return {
     node,
     attrs,
+    // Closures, not methods using `this`: helpers receive `ctx.fail` as a plain function.
     fail(message: string): never {
       throw new ShapeError(message, ctx);
+    },
+    failAttr(message: string): never {
+      throw new AttributeError(message, ctx);
+    },
+    failDType(message: string): never {
+      throw new DTypeError(message, ctx);
     },
     int: (n) => get(n) as number,
     float: (n) => get(n) as number,

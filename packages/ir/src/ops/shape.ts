@@ -5,7 +5,9 @@
 import { ALL_TYPES, NUMERIC_TYPES, allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { formatShape, isStaticShape, sizeOf, type Dim } from '../core/shape.js';
 import { MAX_TENSOR_ELEMENTS, Tensor, scalar, tensor, writeElement } from '../core/tensor.js';
-import { attrFail, dtypeFail, elementCopier, freshDim, inputAt, known, rawView, typeOf, type OpContext } from './movement.js';
+import { freshDim, inputAt, known, type OpContext } from './context.js';
+import { elementCopier, rawView } from './elements.js';
+import { typeOf } from './output-types.js';
 import { defineOp, type OpSchema } from './schema.js';
 
 // ------------------------------------------------------------------ Shape / Size
@@ -73,7 +75,7 @@ const CONSTANT_ATTRS = ['value', 'value_float', 'value_floats', 'value_int', 'va
 function constantValue(ctx: OpContext): Tensor {
   const set = CONSTANT_ATTRS.filter((a) => ctx.has(a));
   if (set.length !== 1) {
-    attrFail(ctx, set.length ? `exactly one value attribute may be set, got ${set.join(', ')}` : `one of ${CONSTANT_ATTRS.join(', ')} must be set`);
+    ctx.failAttr(set.length ? `exactly one value attribute may be set, got ${set.join(', ')}` : `one of ${CONSTANT_ATTRS.join(', ')} must be set`);
   }
   switch (set[0]) {
     case 'value':
@@ -86,10 +88,8 @@ function constantValue(ctx: OpContext): Tensor {
     }
     case 'value_int':
       return scalar('int64', BigInt(ctx.int('value_int')));
-    case 'value_ints': {
-      const v = ctx.ints('value_ints');
-      return new Tensor('int64', [v.length], BigInt64Array.from(v, (x) => BigInt(x)));
-    }
+    case 'value_ints':
+      return int64Vector(ctx.ints('value_ints'));
   }
 }
 
@@ -121,7 +121,7 @@ const constant = defineOp({
 function fillValue(ctx: OpContext): Tensor {
   if (!ctx.has('value')) return scalar('float32', 0);
   const v = ctx.attrs.value as Tensor;
-  if (v.size !== 1) attrFail(ctx, `value must hold exactly one element, got shape ${formatShape(v.shape)}`);
+  if (v.size !== 1) ctx.failAttr(`value must hold exactly one element, got shape ${formatShape(v.shape)}`);
   return v;
 }
 
@@ -216,14 +216,14 @@ const range = defineOp({
   attrs: { stash_type: { type: 'string', default: 'float32', values: ['float32', 'float64'], doc: 'Compute precision for float16/bfloat16 (opset 27).' } },
   infer: (ctx) => {
     const dtype = ctx.inputs[0]!.dtype;
-    for (let i = 1; i < 3; i++) if (ctx.inputs[i]!.dtype !== dtype) dtypeFail(ctx, `start, limit and delta must share one dtype, got ${ctx.inputs.map((t) => t!.dtype).join(', ')}`);
+    for (let i = 1; i < 3; i++) if (ctx.inputs[i]!.dtype !== dtype) ctx.failDType(`start, limit and delta must share one dtype, got ${ctx.inputs.map((t) => t!.dtype).join(', ')}`);
     const ts = rangeScalars(ctx);
     return [typeOf(dtype, [ts ? rangeCount(ctx, ts) : ctx.unknownDim()])];
   },
   run: (ctx) => {
     const ts = rangeScalars(ctx)!;
     const dtype = ts[0].dtype;
-    for (const t of ts) if (t.dtype !== dtype) dtypeFail(ctx, `start, limit and delta must share one dtype, got ${ts.map((x) => x.dtype).join(', ')}`);
+    for (const t of ts) if (t.dtype !== dtype) ctx.failDType(`start, limit and delta must share one dtype, got ${ts.map((x) => x.dtype).join(', ')}`);
     const n = rangeCount(ctx, ts);
     const data = allocate(dtype, n);
     if (data instanceof BigInt64Array) {

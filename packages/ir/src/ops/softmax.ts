@@ -4,22 +4,11 @@
  * rounded once to the output dtype.
  */
 import { FLOAT_TYPES, type TypedArray } from '../core/dtype.js';
-import { sizeOf } from '../core/shape.js';
 import { Tensor, writeElement, zeros } from '../core/tensor.js';
-import { defineOp, type InferContext, type OpSchema, type RunContext } from './schema.js';
-import { sameAs } from './util.js';
-
-type Ctx = InferContext | RunContext;
-
-/** Normalises `axis` into [0, rank), or fails naming the op. */
-function axisOf(ctx: Ctx, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    ctx.fail(rank === 0
-      ? `axis ${axis} is invalid: the input is a scalar (rank 0) and has no axes`
-      : `axis ${axis} is out of range for input of rank ${rank} (valid: ${-rank}..${rank - 1})`);
-  }
-  return axis < 0 ? axis + rank : axis;
-}
+import { axisIn } from './axes.js';
+import { laneGeometry, nanMax } from './lanes.js';
+import { sameAs } from './output-types.js';
+import { defineOp, type OpSchema, type RunContext } from './schema.js';
 
 /**
  * Applies `f` to every 1-D lane along `axis`: f gets the lane's values (as float64) and returns the
@@ -27,10 +16,7 @@ function axisOf(ctx: Ctx, axis: number, rank: number): number {
  */
 function mapLanes(ctx: RunContext, f: (xs: number[]) => number[]): Tensor {
   const x = ctx.inputs[0]!;
-  const axis = axisOf(ctx, ctx.int('axis'), x.rank);
-  const outer = sizeOf(x.shape.slice(0, axis));
-  const len = x.shape[axis];
-  const inner = sizeOf(x.shape.slice(axis + 1));
+  const { outer, len, inner } = laneGeometry(x.shape, axisIn(ctx, ctx.int('axis'), x.rank));
   const out = zeros(x.dtype, x.shape);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -42,25 +28,15 @@ function mapLanes(ctx: RunContext, f: (xs: number[]) => number[]): Tensor {
   return out;
 }
 
-/** Largest value of a lane (NaN if any is NaN). */
-function laneMax(xs: readonly number[]): number {
-  let m = -Infinity;
-  for (const x of xs) {
-    if (Number.isNaN(x)) return NaN;
-    if (x > m) m = x;
-  }
-  return m;
-}
-
 function softmaxLane(xs: number[]): number[] {
-  const m = laneMax(xs);
+  const m = nanMax(xs);
   const e = xs.map((x) => Math.exp(x - m));
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
 }
 
 function logSoftmaxLane(xs: number[]): number[] {
-  const m = laneMax(xs);
+  const m = nanMax(xs);
   const logSum = Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0));
   return xs.map((x) => x - m - logSum);
 }
@@ -82,7 +58,7 @@ function axisOp(name: string, doc: string, lane: (xs: number[]) => number[]): Op
     types: { T: FLOAT_TYPES },
     attrs: { axis: { type: 'int', default: -1, doc: 'axis the operation runs along (negative counts from the back)' } },
     infer(ctx) {
-      axisOf(ctx, ctx.int('axis'), ctx.inputs[0]!.shape.length);
+      axisIn(ctx, ctx.int('axis'), ctx.inputs[0]!.shape.length);
       return [sameAs(ctx)];
     },
     run: (ctx) => [mapLanes(ctx, lane)],

@@ -4,12 +4,11 @@
  */
 import { ArgumentError, MoError, UnsupportedOpError } from '../core/errors.js';
 import { perAxis, type QuantParams } from '../core/quant.js';
-import type { TypedArray } from '../core/dtype.js';
-import { dtypeInfo } from '../core/dtype.js';
 import { stridesOf } from '../core/shape.js';
-import { Tensor, readElement, tensor, writeElement, zeros } from '../core/tensor.js';
+import { tensor, type Tensor } from '../core/tensor.js';
 import type { Graph } from '../graph/graph.js';
 import type { Node } from '../graph/types.js';
+import { remapAxes } from '../ops/elements.js';
 import { findSchema, resolveAttrs, type ResolvedAttrs } from '../ops/schema.js';
 import { inferTypes, type InferResult } from '../verify/infer.js';
 
@@ -139,37 +138,19 @@ export function canTransposeTensor(t: Tensor): boolean {
   return !t.quant || t.quant.kind === 'per-tensor' || t.quant.kind === 'per-axis';
 }
 
-/** A copy of `t` transposed by `perm` (any dtype; per-axis quantization follows its axis). */
+/** A copy of `t` transposed by `perm` (any dtype, bit for bit; per-axis quantization follows its axis). */
 export function transposeTensor(t: Tensor, perm: readonly number[]): Tensor {
   if (!canTransposeTensor(t)) throw new ArgumentError(`cannot transpose a tensor with ${t.quant!.kind} quantization`);
-  const inShape = t.shape;
-  const outShape = perm.map((p) => inShape[p]);
-  const out = zeros(t.dtype, outShape);
-  const inStrides = stridesOf(inShape);
-  const srcStride = perm.map((p) => inStrides[p]);
-  const rank = perm.length;
-  const idx = new Array<number>(rank).fill(0);
-  const packed = dtypeInfo(t.dtype).packed;
-  const src = t.data as TypedArray;
-  const dst = out.data as TypedArray;
-  let off = 0;
-  for (let i = 0; i < out.size; i++) {
-    if (packed) writeElement(t.dtype, dst, i, readElement(t.dtype, src, off));
-    else (dst as Float64Array)[i] = (src as Float64Array)[off];
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      off += srcStride[d];
-      if (idx[d] < outShape[d]) break;
-      off -= srcStride[d] * outShape[d];
-      idx[d] = 0;
-    }
-  }
+  const inStrides = stridesOf(t.shape);
+  const outShape = perm.map((p) => t.shape[p]);
+  // Output axis j walks input axis perm[j].
+  const tables = perm.map((p) => Array.from({ length: t.shape[p] }, (_, o) => o * inStrides[p]));
   let quant: QuantParams | undefined = t.quant;
   if (quant?.kind === 'per-axis') {
-    const axis = quant.axis < 0 ? quant.axis + rank : quant.axis;
+    const axis = quant.axis < 0 ? quant.axis + perm.length : quant.axis;
     quant = perAxis(perm.indexOf(axis), quant.scales, quant.zeroPoints);
   }
-  return new Tensor(t.dtype, outShape, out.data, quant);
+  return remapAxes(t, outShape, tables, undefined, quant);
 }
 
 /** A 1-D int64 tensor (shapes, axes). */

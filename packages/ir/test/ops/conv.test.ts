@@ -1,28 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AttributeError, DTypeError, ShapeError, getSchema, tensor, type Attrs, type DType, type Node, type Tensor, type TensorType } from '../../src/index.js';
-import { inferContext, inferNode } from '../../src/verify/infer.js';
-import { expectClose, randomValues, rng, runOp, runOp1 } from '../helpers.js';
+import { AttributeError, DTypeError, ShapeError, tensor, type DType, type Tensor, type TensorType } from '../../src/index.js';
+import { expectClose, inferTypes, iota, macsOf, prod, randomValues, ravel, rng, runOp, runOp1, toNHWC, unravel } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Test-local references (written independently of the implementation).
-
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    idx[a] = i % shape[a];
-    i = Math.floor(i / shape[a]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let f = 0;
-  for (let a = 0; a < shape.length; a++) f = f * shape[a] + idx[a];
-  return f;
-}
 
 type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 
@@ -104,18 +86,6 @@ function im2colConv(p: RefConv): { y: number[]; shape: number[] } {
 }
 
 /** [N, C, ...S] -> [N, ...S, C]. */
-function toNHWC(t: Tensor): Tensor {
-  const [n, c, ...s] = t.shape;
-  const outShape = [n, ...s, c];
-  const vals = t.toNumbers();
-  const out = new Array<number>(t.size);
-  for (let i = 0; i < t.size; i++) {
-    const [b, ch, ...sp] = unravel(i, t.shape);
-    out[ravel([b, ...sp, ch], outShape)] = vals[i];
-  }
-  return tensor(t.dtype, out, outShape);
-}
-
 function dot(a: readonly number[], b: readonly number[]): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -134,19 +104,6 @@ function randInts(n: number, seed: number, lo: number, hi: number): number[] {
   const r = rng(seed);
   return Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
 }
-
-function infer(op: string, types: TensorType[], attrs: Attrs = {}, outputs = 1): TensorType[] {
-  const node: Node = { name: 'n', op, inputs: types.map((_, i) => `in${i}`), outputs: Array.from({ length: outputs }, (_, i) => `o${i}`), attrs };
-  return inferNode(node, types, () => undefined, { n: 0 }).types;
-}
-
-function macsOf(op: string, types: TensorType[], attrs: Attrs = {}): number {
-  const node: Node = { name: 'n', op, inputs: types.map((_, i) => `in${i}`), outputs: ['o'], attrs };
-  const outs = inferNode(node, types, () => undefined, { n: 0 }).types;
-  return getSchema(op).macs!(inferContext(node, types, () => undefined, { n: 0 }), outs);
-}
-
-const iota = (n: number, start = 0) => Array.from({ length: n }, (_, i) => i + start);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -412,16 +369,16 @@ describe('Conv: dtypes, fused activation and layout', () => {
 describe('Conv: inference, macs and errors', () => {
   it('infers symbolic dims', () => {
     const w = { dtype: 'float32' as const, shape: [8, 3, 3, 3] };
-    expect(infer('Conv', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }, w], { pads: [1, 1, 1, 1] })[0].shape).toEqual(['N', 8, 'H', 'W']);
-    expect(infer('Conv', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }, w], { auto_pad: 'SAME_UPPER' })[0].shape).toEqual(['N', 8, 'H', 'W']);
-    const strided = infer('Conv', [{ dtype: 'float32', shape: ['N', 3, 'H', 16] }, w], { strides: [2, 2], pads: [1, 1, 1, 1] })[0].shape;
+    expect(inferTypes('Conv', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }, w], { pads: [1, 1, 1, 1] })[0].shape).toEqual(['N', 8, 'H', 'W']);
+    expect(inferTypes('Conv', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }, w], { auto_pad: 'SAME_UPPER' })[0].shape).toEqual(['N', 8, 'H', 'W']);
+    const strided = inferTypes('Conv', [{ dtype: 'float32', shape: ['N', 3, 'H', 16] }, w], { strides: [2, 2], pads: [1, 1, 1, 1] })[0].shape;
     expect(strided[0]).toBe('N');
     expect(typeof strided[2]).toBe('string');
     expect(strided[2]).not.toBe('H');
     expect(strided[3]).toBe(8);
-    expect(infer('Conv', [{ dtype: 'float16', shape: ['N', 'H', 'W', 3] }, { dtype: 'float16', shape: [8, 3, 1, 1] }], { layout: 'NHWC' })[0]).toEqual({ dtype: 'float16', shape: ['N', 'H', 'W', 8] });
-    expect(infer('ConvTranspose', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }, { dtype: 'float32', shape: [3, 2, 3, 3] }], { pads: [1, 1, 1, 1], group: 1 })[0].shape).toEqual(['N', 2, 'H', 'W']);
-    expect(infer('ConvTranspose', [{ dtype: 'float32', shape: ['N', 4, 'H', 'W'] }, { dtype: 'float32', shape: [4, 2, 3, 3] }], { output_shape: [10, 12], group: 2 })[0].shape).toEqual(['N', 4, 10, 12]);
+    expect(inferTypes('Conv', [{ dtype: 'float16', shape: ['N', 'H', 'W', 3] }, { dtype: 'float16', shape: [8, 3, 1, 1] }], { layout: 'NHWC' })[0]).toEqual({ dtype: 'float16', shape: ['N', 'H', 'W', 8] });
+    expect(inferTypes('ConvTranspose', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }, { dtype: 'float32', shape: [3, 2, 3, 3] }], { pads: [1, 1, 1, 1], group: 1 })[0].shape).toEqual(['N', 2, 'H', 'W']);
+    expect(inferTypes('ConvTranspose', [{ dtype: 'float32', shape: ['N', 4, 'H', 'W'] }, { dtype: 'float32', shape: [4, 2, 3, 3] }], { output_shape: [10, 12], group: 2 })[0].shape).toEqual(['N', 4, 10, 12]);
   });
 
   it('macs', () => {
@@ -784,7 +741,7 @@ describe('QLinearConv', () => {
   it('infers the output dtype from y_zero_point', () => {
     const f = (shape: (number | string)[]) => ({ dtype: 'float32' as const, shape });
     const types: TensorType[] = [{ dtype: 'uint8', shape: ['N', 3, 'H', 'W'] }, f([]), { dtype: 'uint8', shape: [] }, { dtype: 'int8', shape: [8, 3, 3, 3] }, f([8]), { dtype: 'int8', shape: [8] }, f([]), { dtype: 'int8', shape: [] }];
-    expect(infer('QLinearConv', types, { pads: [1, 1, 1, 1] })[0]).toEqual({ dtype: 'int8', shape: ['N', 8, 'H', 'W'] });
+    expect(inferTypes('QLinearConv', types, { pads: [1, 1, 1, 1] })[0]).toEqual({ dtype: 'int8', shape: ['N', 8, 'H', 'W'] });
   });
 });
 

@@ -5,10 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AttributeError, DTYPES, float32ToFloat16Bits, tensor, type DType, type Tensor } from '../../src/index.js';
 import { inferNode } from '../../src/verify/infer.js';
-import { expectClose, runOp1 } from '../helpers.js';
+import { bigs, expectClose, runOp1 } from '../helpers.js';
 
 const cast = (x: Tensor, to: DType) => runOp1('Cast', [x], { to });
-const bigs = (t: Tensor) => Array.from(t.data as BigInt64Array);
 
 describe('Cast', () => {
   it('float -> integer truncates toward zero', () => {

@@ -1,37 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_TYPES, AttributeError, DTypeError, ShapeError, Tensor, fromFunction, tensor, type Attrs, type DType, type Node, type TensorType } from '../../src/index.js';
-import { inferNode } from '../../src/verify/infer.js';
-import { expectClose, runOp1 } from '../helpers.js';
-
-const i64 = (v: readonly number[], shape?: readonly number[]) => tensor('int64', v as number[], shape ?? [v.length]);
-const i32 = (v: readonly number[], shape?: readonly number[]) => tensor('int32', v as number[], shape ?? [v.length]);
-const f32 = (v: readonly number[], shape?: readonly number[]) => tensor('float32', v as number[], shape ?? [v.length]);
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    idx[a] = i % shape[a];
-    i = Math.floor(i / shape[a]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let f = 0;
-  for (let a = 0; a < shape.length; a++) f = f * shape[a] + idx[a];
-  return f;
-}
-
-function infer(op: string, inputs: readonly (Tensor | TensorType | undefined)[], attrs: Attrs = {}): TensorType[] {
-  const node: Node = { name: 't', op, inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: ['o'], attrs };
-  const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape } : undefined));
-  return inferNode(node, types, (n) => {
-    const t = inputs[Number(n.slice(2))];
-    return t instanceof Tensor ? t : undefined;
-  }, { n: 0 }).types;
-}
+import { ALL_TYPES, AttributeError, DTypeError, ShapeError, fromFunction, tensor, type DType } from '../../src/index.js';
+import { expectClose, f32, i32, i64, inferTypes, prod, ravel, runOp1, unravel } from '../helpers.js';
 
 /** Small values representable in every dtype. */
 const sample = (dt: DType, shape: readonly number[]) =>
@@ -67,8 +37,8 @@ describe('Gather', () => {
   });
 
   it('infers with symbols', () => {
-    expect(infer('Gather', [{ dtype: 'float32', shape: ['v', 8] }, { dtype: 'int64', shape: ['b', 's'] }])[0].shape).toEqual(['b', 's', 8]);
-    expect(infer('Gather', [{ dtype: 'float32', shape: ['b', 5, 8] }, { dtype: 'int64', shape: [] }], { axis: 1 })[0].shape).toEqual(['b', 8]);
+    expect(inferTypes('Gather', [{ dtype: 'float32', shape: ['v', 8] }, { dtype: 'int64', shape: ['b', 's'] }])[0].shape).toEqual(['b', 's', 8]);
+    expect(inferTypes('Gather', [{ dtype: 'float32', shape: ['b', 5, 8] }, { dtype: 'int64', shape: [] }], { axis: 1 })[0].shape).toEqual(['b', 8]);
   });
 
   it('matches the naive formula out[i.., j.., k..] = data[i.., idx[j..], k..]', () => {
@@ -141,7 +111,7 @@ describe('GatherND', () => {
     expect(() => runOp1('GatherND', [d3, i64([0, 1], [2, 1])], { batch_dims: 2 })).toThrow(ShapeError);
     expect(() => runOp1('GatherND', [d3, i64([2], [1, 1])])).toThrow(/index 2/);
     expect(() => runOp1('GatherND', [d3, i64([0, 0, 0], [3, 1])], { batch_dims: 1 })).toThrow(ShapeError);
-    expect(infer('GatherND', [{ dtype: 'bool', shape: ['b', 4, 5] }, { dtype: 'int64', shape: ['b', 7, 1] }], { batch_dims: 1 })[0].shape).toEqual(['b', 7, 5]);
+    expect(inferTypes('GatherND', [{ dtype: 'bool', shape: ['b', 4, 5] }, { dtype: 'int64', shape: ['b', 7, 1] }], { batch_dims: 1 })[0].shape).toEqual(['b', 7, 5]);
   });
 });
 
@@ -257,7 +227,7 @@ describe('OneHot', () => {
     expect(() => runOp1('OneHot', [i64([0]), tensor('int64', [2], []), values], { axis: 2 })).toThrow(ShapeError);
     expect(() => runOp1('OneHot', [i64([0]), tensor('int64', [2], []), f32([0, 1, 2])])).toThrow(ShapeError);
     expect(() => runOp1('OneHot', [i64([0]), tensor('int64', [-1], []), values])).toThrow(ShapeError);
-    const t = infer('OneHot', [{ dtype: 'int64', shape: ['b'] }, { dtype: 'int64', shape: [] }, values])[0].shape;
+    const t = inferTypes('OneHot', [{ dtype: 'int64', shape: ['b'] }, { dtype: 'int64', shape: [] }, values])[0].shape;
     expect(t[0]).toBe('b');
     expect(typeof t[1]).toBe('string');
   });
@@ -277,11 +247,11 @@ describe('NonZero', () => {
   });
 
   it('infers [rank, unknown] (exact when the input is constant)', () => {
-    const t = infer('NonZero', [{ dtype: 'float32', shape: ['b', 3] }])[0];
+    const t = inferTypes('NonZero', [{ dtype: 'float32', shape: ['b', 3] }])[0];
     expect(t.dtype).toBe('int64');
     expect(t.shape[0]).toBe(2);
     expect(typeof t.shape[1]).toBe('string');
-    expect(infer('NonZero', [f32([0, 1, 2])])[0].shape).toEqual([1, 2]);
+    expect(inferTypes('NonZero', [f32([0, 1, 2])])[0].shape).toEqual([1, 2]);
   });
 
   it('works on every dtype', () => {

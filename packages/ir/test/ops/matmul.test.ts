@@ -4,13 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AttributeError, DTypeError, ShapeError, getSchema, tensor, type DType, type Node, type Tensor, type TensorType } from '../../src/index.js';
-import { inferContext, inferNode } from '../../src/verify/infer.js';
-import { expectClose, randomValues, runOp1 } from '../helpers.js';
+import { AttributeError, DTypeError, ShapeError, tensor, type DType, type Tensor } from '../../src/index.js';
+import { expectClose, inferTypes, macsOf, prod, randomValues, runOp1 } from '../helpers.js';
 
 // ------------------------------------------------------------------ test-local references
-
-const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** numpy.matmul on flat float64 values, by explicit index arithmetic. */
 function naiveMatmul(a: number[], aShape: number[], b: number[], bShape: number[]): { shape: number[]; values: number[] } {
@@ -25,7 +22,7 @@ function naiveMatmul(a: number[], aShape: number[], b: number[], bShape: number[
   const pb = [...new Array(r - bb.length).fill(1), ...bb];
   const batch = pa.map((d, i) => Math.max(d, pb[i]));
   const out: number[] = [];
-  for (let t = 0; t < sizeOf(batch); t++) {
+  for (let t = 0; t < prod(batch); t++) {
     // multi-index of t in the batch, then each operand's own batch index (size-1 dims pinned to 0)
     const idx: number[] = [];
     let rem = t;
@@ -57,19 +54,7 @@ function naiveMatmul(a: number[], aShape: number[], b: number[], bShape: number[
 /** Rounds float64 values to a dtype via the core tensor conversion. */
 const roundTo = (dtype: DType, values: number[]): number[] => tensor(dtype, values, [values.length]).toNumbers();
 
-function inferTypes(op: string, types: TensorType[], attrs: Record<string, unknown> = {}): TensorType[] {
-  const node: Node = { name: 'n', op, inputs: types.map((_, i) => `i${i}`), outputs: ['y'], attrs: attrs as Node['attrs'] };
-  return inferNode(node, types, () => undefined, { n: 0 }).types;
-}
-
-function macsOf(op: string, types: TensorType[], attrs: Record<string, unknown> = {}): number {
-  const node: Node = { name: 'n', op, inputs: types.map((_, i) => `i${i}`), outputs: ['y'], attrs: attrs as Node['attrs'] };
-  const ctx = inferContext(node, types, () => undefined, { n: 0 });
-  const schema = getSchema(op);
-  return schema.macs!(ctx, schema.infer(ctx));
-}
-
-const rand = (shape: number[], seed: number, dtype: DType = 'float64', lo = -2, hi = 2): Tensor => tensor(dtype, randomValues(sizeOf(shape), seed, lo, hi), shape);
+const rand = (shape: number[], seed: number, dtype: DType = 'float64', lo = -2, hi = 2): Tensor => tensor(dtype, randomValues(prod(shape), seed, lo, hi), shape);
 
 // ------------------------------------------------------------------ MatMul
 
@@ -186,7 +171,7 @@ describe('MatMul', () => {
   });
 
   it('rejects bad shapes, dtypes and activations with typed errors', () => {
-    const f = (s: number[]) => tensor('float32', new Array(sizeOf(s)).fill(1), s);
+    const f = (s: number[]) => tensor('float32', new Array(prod(s)).fill(1), s);
     expect(() => runOp1('MatMul', [f([2, 3]), f([4, 2])])).toThrow(ShapeError);
     expect(() => runOp1('MatMul', [f([2, 2, 3]), f([3, 3, 2])])).toThrow(ShapeError);
     expect(() => runOp1('MatMul', [tensor('float32', 1, []), f([2])])).toThrow(ShapeError);
@@ -277,7 +262,7 @@ describe('Gemm', () => {
   });
 
   it('rejects bad inputs with typed errors', () => {
-    const f = (s: number[], d: DType = 'float32') => tensor(d, new Array(sizeOf(s)).fill(1), s);
+    const f = (s: number[], d: DType = 'float32') => tensor(d, new Array(prod(s)).fill(1), s);
     expect(() => runOp1('Gemm', [f([2, 3, 1]), f([3, 2])])).toThrow(ShapeError);
     expect(() => runOp1('Gemm', [f([2, 3]), f([2, 3])])).toThrow(ShapeError);
     expect(() => runOp1('Gemm', [f([2, 3]), f([3, 2]), f([3])])).toThrow(ShapeError);

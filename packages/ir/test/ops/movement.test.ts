@@ -14,42 +14,11 @@ import {
   type Node,
   type TensorType,
 } from '../../src/index.js';
-import { inferNode } from '../../src/verify/infer.js';
 import { runNode } from '../../src/interpreter/run-node.js';
-import { expectClose, runOp, runOp1 } from '../helpers.js';
+import { expectClose, f32, i64, inferTypes, iota, prod, ravel, runOp, runOp1, unravel } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Test-local helpers and references (independent of the implementation).
-
-const i64 = (v: readonly number[]) => tensor('int64', v as number[], [v.length]);
-const f32 = (v: readonly number[], shape?: readonly number[]) => tensor('float32', v as number[], shape ?? [v.length]);
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-const iota = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    idx[a] = i % shape[a];
-    i = Math.floor(i / shape[a]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let f = 0;
-  for (let a = 0; a < shape.length; a++) f = f * shape[a] + idx[a];
-  return f;
-}
-
-/** Infers output types; Tensor inputs count as constants, TensorType inputs as runtime values. */
-function infer(op: string, inputs: readonly (Tensor | TensorType | undefined)[], attrs: Attrs = {}, outputs = 1): TensorType[] {
-  const node: Node = { name: 't', op, inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: iota(outputs).map((i) => `o${i}`), attrs };
-  const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape } : undefined));
-  return inferNode(node, types, (n) => {
-    const t = inputs[Number(n.slice(2))];
-    return t instanceof Tensor ? t : undefined;
-  }, { n: 0 }).types;
-}
 
 function run(op: string, inputs: readonly (Tensor | undefined)[], attrs: Attrs = {}, outputs = 1): Tensor[] {
   const node: Node = { name: 't', op, inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: iota(outputs).map((i) => `o${i}`), attrs };
@@ -97,12 +66,12 @@ describe('Reshape', () => {
 
   it('infers symbolic shapes', () => {
     const t: TensorType = { dtype: 'float32', shape: ['b', 3, 4] };
-    expect(infer('Reshape', [t, i64([0, -1])])[0].shape).toEqual(['b', 12]);
-    expect(infer('Reshape', [{ dtype: 'float32', shape: ['b', 12] }, i64([-1, 3, 4])])[0].shape).toEqual(['b', 3, 4]);
-    const dyn = infer('Reshape', [t, { dtype: 'int64', shape: [2] }])[0].shape;
+    expect(inferTypes('Reshape', [t, i64([0, -1])])[0].shape).toEqual(['b', 12]);
+    expect(inferTypes('Reshape', [{ dtype: 'float32', shape: ['b', 12] }, i64([-1, 3, 4])])[0].shape).toEqual(['b', 3, 4]);
+    const dyn = inferTypes('Reshape', [t, { dtype: 'int64', shape: [2] }])[0].shape;
     expect(dyn.length).toBe(2);
     expect(dyn.every((d) => typeof d === 'string')).toBe(true);
-    expect(() => infer('Reshape', [t, { dtype: 'int64', shape: ['n'] }])).toThrow(ShapeError);
+    expect(() => inferTypes('Reshape', [t, { dtype: 'int64', shape: ['n'] }])).toThrow(ShapeError);
   });
 
   it('shares data (a pure view) and keeps per-tensor quantization', () => {
@@ -147,8 +116,8 @@ describe('Flatten', () => {
     expect(runOp1('Flatten', [x], { axis: 3 }).shape).toEqual([24, 1]);
     expect(runOp1('Flatten', [x], { axis: -1 }).shape).toEqual([6, 4]);
     expect(() => runOp1('Flatten', [x], { axis: 4 })).toThrow(ShapeError);
-    expect(infer('Flatten', [{ dtype: 'float32', shape: ['b', 3, 4] }])[0].shape).toEqual(['b', 12]);
-    expect(infer('Flatten', [{ dtype: 'float32', shape: [2, 'h', 4] }], { axis: 2 })[0].shape[1]).toBe(4);
+    expect(inferTypes('Flatten', [{ dtype: 'float32', shape: ['b', 3, 4] }])[0].shape).toEqual(['b', 12]);
+    expect(inferTypes('Flatten', [{ dtype: 'float32', shape: [2, 'h', 4] }], { axis: 2 })[0].shape[1]).toBe(4);
   });
 });
 
@@ -168,11 +137,11 @@ describe('Transpose', () => {
     expect(() => runOp1('Transpose', [x], { perm: [0, 0] })).toThrow(AttributeError);
     expect(() => runOp1('Transpose', [x], { perm: [0, 1, 2] })).toThrow(AttributeError);
     expect(() => runOp1('Transpose', [x], { perm: [0, 2] })).toThrow(AttributeError);
-    expect(() => infer('Transpose', [{ dtype: 'float32', shape: ['a', 2] }], { perm: [1] })).toThrow(AttributeError);
+    expect(() => inferTypes('Transpose', [{ dtype: 'float32', shape: ['a', 2] }], { perm: [1] })).toThrow(AttributeError);
   });
 
   it('passes symbols through', () => {
-    expect(infer('Transpose', [{ dtype: 'int64', shape: ['b', 3, 's'] }], { perm: [2, 0, 1] })[0].shape).toEqual(['s', 'b', 3]);
+    expect(inferTypes('Transpose', [{ dtype: 'int64', shape: ['b', 3, 's'] }], { perm: [2, 0, 1] })[0].shape).toEqual(['s', 'b', 3]);
   });
 
   it('random perm then inverse is identity and matches the index formula', () => {
@@ -212,9 +181,9 @@ describe('Squeeze / Unsqueeze', () => {
     expect(() => runOp1('Squeeze', [x, i64([1])])).toThrow(/size is 3/);
     expect(() => runOp1('Squeeze', [x, i64([0, 0])])).toThrow(ShapeError);
     expect(() => runOp1('Squeeze', [x, i64([4])])).toThrow(ShapeError);
-    expect(infer('Squeeze', [{ dtype: 'float32', shape: [1, 'b', 1] }])[0].shape).toEqual(['b']);
-    expect(infer('Squeeze', [{ dtype: 'float32', shape: [1, 'b', 1] }, i64([0])])[0].shape).toEqual(['b', 1]);
-    expect(infer('Squeeze', [{ dtype: 'float32', shape: [1, 'b', 1] }, { dtype: 'int64', shape: [2] }])[0].shape.length).toBe(1);
+    expect(inferTypes('Squeeze', [{ dtype: 'float32', shape: [1, 'b', 1] }])[0].shape).toEqual(['b']);
+    expect(inferTypes('Squeeze', [{ dtype: 'float32', shape: [1, 'b', 1] }, i64([0])])[0].shape).toEqual(['b', 1]);
+    expect(inferTypes('Squeeze', [{ dtype: 'float32', shape: [1, 'b', 1] }, { dtype: 'int64', shape: [2] }])[0].shape.length).toBe(1);
   });
 
   it('unsqueezes at output positions', () => {
@@ -225,7 +194,7 @@ describe('Squeeze / Unsqueeze', () => {
     expect(runOp1('Unsqueeze', [fromFunction('int8', [], () => 3), i64([0])]).shape).toEqual([1]);
     expect(() => runOp1('Unsqueeze', [y, i64([0, 0])])).toThrow(ShapeError);
     expect(() => runOp1('Unsqueeze', [y, i64([3])])).toThrow(ShapeError);
-    expect(infer('Unsqueeze', [{ dtype: 'float32', shape: ['b', 4] }, i64([1])])[0].shape).toEqual(['b', 1, 4]);
+    expect(inferTypes('Unsqueeze', [{ dtype: 'float32', shape: ['b', 4] }, i64([1])])[0].shape).toEqual(['b', 1, 4]);
   });
 });
 
@@ -254,10 +223,10 @@ describe('Concat / Split', () => {
 
   it('infers symbolic concat shapes', () => {
     const t = (shape: (number | string)[]): TensorType => ({ dtype: 'float32', shape });
-    expect(infer('Concat', [t(['b', 2]), t(['b', 3])], { axis: 1 })[0].shape).toEqual(['b', 5]);
-    expect(infer('Concat', [t(['b', 2]), t([0, 2])], { axis: 0 })[0].shape).toEqual(['b', 2]);
-    expect(typeof infer('Concat', [t(['b', 2]), t([3, 2])], { axis: 0 })[0].shape[0]).toBe('string');
-    expect(infer('Concat', [t(['b', 2]), t([4, 2])], { axis: 1 })[0].shape).toEqual([4, 4]);
+    expect(inferTypes('Concat', [t(['b', 2]), t(['b', 3])], { axis: 1 })[0].shape).toEqual(['b', 5]);
+    expect(inferTypes('Concat', [t(['b', 2]), t([0, 2])], { axis: 0 })[0].shape).toEqual(['b', 2]);
+    expect(typeof inferTypes('Concat', [t(['b', 2]), t([3, 2])], { axis: 0 })[0].shape[0]).toBe('string');
+    expect(inferTypes('Concat', [t(['b', 2]), t([4, 2])], { axis: 1 })[0].shape).toEqual([4, 4]);
   });
 
   it('splits by the split input, num_outputs (smaller last chunk) or equally', () => {
@@ -306,8 +275,8 @@ describe('Concat / Split', () => {
 
   it('infers split shapes with symbols', () => {
     const t: TensorType = { dtype: 'float32', shape: ['b', 6] };
-    expect(infer('Split', [t], { axis: 1 }, 2).map((o) => o.shape)).toEqual([['b', 3], ['b', 3]]);
-    const s = infer('Split', [t], { axis: 0 }, 2).map((o) => o.shape[0]);
+    expect(inferTypes('Split', [t], { axis: 1 }, 2).map((o) => o.shape)).toEqual([['b', 3], ['b', 3]]);
+    const s = inferTypes('Split', [t], { axis: 0 }, 2).map((o) => o.shape[0]);
     expect(s.every((d) => typeof d === 'string')).toBe(true);
   });
 });
@@ -360,13 +329,13 @@ describe('Slice', () => {
 
   it('infers symbolic dims', () => {
     const t: TensorType = { dtype: 'float32', shape: ['b', 10] };
-    expect(infer('Slice', [t, i64([2]), i64([-1]), i64([1])])[0].shape).toEqual(['b', 7]);
-    expect(infer('Slice', [t, i64([0]), i64([2 ** 31 - 1]), i64([0])])[0].shape).toEqual(['b', 10]);
-    expect(infer('Slice', [t, i64([-1]), tensor('int64', [-(2n ** 63n)]), i64([0]), i64([-1])])[0].shape).toEqual(['b', 10]);
-    const s = infer('Slice', [t, i64([1]), i64([5]), i64([0])])[0].shape;
+    expect(inferTypes('Slice', [t, i64([2]), i64([-1]), i64([1])])[0].shape).toEqual(['b', 7]);
+    expect(inferTypes('Slice', [t, i64([0]), i64([2 ** 31 - 1]), i64([0])])[0].shape).toEqual(['b', 10]);
+    expect(inferTypes('Slice', [t, i64([-1]), tensor('int64', [-(2n ** 63n)]), i64([0]), i64([-1])])[0].shape).toEqual(['b', 10]);
+    const s = inferTypes('Slice', [t, i64([1]), i64([5]), i64([0])])[0].shape;
     expect(typeof s[0]).toBe('string');
     expect(s[0]).not.toBe('b');
-    const dyn = infer('Slice', [t, { dtype: 'int64', shape: [1] }, { dtype: 'int64', shape: [1] }, i64([1])])[0].shape;
+    const dyn = inferTypes('Slice', [t, { dtype: 'int64', shape: [1] }, { dtype: 'int64', shape: [1] }, i64([1])])[0].shape;
     expect(dyn[0]).toBe('b');
     expect(typeof dyn[1]).toBe('string');
   });
@@ -464,8 +433,8 @@ describe('Pad', () => {
 
   it('infers symbolic and dynamic pads', () => {
     const t: TensorType = { dtype: 'float32', shape: ['b', 3] };
-    expect(infer('Pad', [t, i64([0, 1, 0, 2])])[0].shape).toEqual(['b', 6]);
-    const d = infer('Pad', [t, { dtype: 'int64', shape: [2] }, undefined, i64([1])])[0].shape;
+    expect(inferTypes('Pad', [t, i64([0, 1, 0, 2])])[0].shape).toEqual(['b', 6]);
+    const d = inferTypes('Pad', [t, { dtype: 'int64', shape: [2] }, undefined, i64([1])])[0].shape;
     expect(d[0]).toBe('b');
     expect(typeof d[1]).toBe('string');
   });
@@ -479,8 +448,8 @@ describe('Expand / Tile', () => {
     for (let i = 0; i < y.size; i++) expect(y.get(i)).toBe(Math.floor(i / 4) % 3 + 1);
     expect(runOp1('Expand', [x, i64([1])]).shape).toEqual([3, 1]);
     expect(() => runOp1('Expand', [x, i64([2, 2])])).toThrow(ShapeError);
-    expect(infer('Expand', [{ dtype: 'float32', shape: ['b', 1] }, i64([1, 5])])[0].shape).toEqual(['b', 5]);
-    const dyn = infer('Expand', [{ dtype: 'float32', shape: [3, 1] }, { dtype: 'int64', shape: [3] }])[0].shape;
+    expect(inferTypes('Expand', [{ dtype: 'float32', shape: ['b', 1] }, i64([1, 5])])[0].shape).toEqual(['b', 5]);
+    const dyn = inferTypes('Expand', [{ dtype: 'float32', shape: [3, 1] }, { dtype: 'int64', shape: [3] }])[0].shape;
     expect(dyn.length).toBe(3);
     expect(dyn[1]).toBe(3);
   });
@@ -496,7 +465,7 @@ describe('Expand / Tile', () => {
     expect(runOp1('Tile', [x, i64([0, 1])]).shape).toEqual([0, 2]);
     expect(() => runOp1('Tile', [x, i64([2])])).toThrow(ShapeError);
     expect(() => runOp1('Tile', [x, i64([2, -1])])).toThrow(ShapeError);
-    expect(infer('Tile', [{ dtype: 'float32', shape: ['b', 2] }, i64([1, 3])])[0].shape).toEqual(['b', 6]);
+    expect(inferTypes('Tile', [{ dtype: 'float32', shape: ['b', 2] }, i64([1, 3])])[0].shape).toEqual(['b', 6]);
   });
 });
 
@@ -590,7 +559,7 @@ describe('DepthToSpace / SpaceToDepth', () => {
     expect(() => runOp1('DepthToSpace', [x], { blocksize: 0 })).toThrow(AttributeError);
     expect(() => runOp1('DepthToSpace', [x], { blocksize: 2, mode: 'XYZ' })).toThrow(AttributeError);
     expect(() => runOp1('DepthToSpace', [fromFunction('float32', [8, 2, 3], (i) => i)], { blocksize: 2 })).toThrow(ShapeError);
-    expect(infer('DepthToSpace', [{ dtype: 'float32', shape: ['n', 8, 2, 3] }], { blocksize: 2 })[0].shape).toEqual(['n', 2, 4, 6]);
+    expect(inferTypes('DepthToSpace', [{ dtype: 'float32', shape: ['n', 8, 2, 3] }], { blocksize: 2 })[0].shape).toEqual(['n', 2, 4, 6]);
   });
 });
 

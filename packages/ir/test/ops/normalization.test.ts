@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AttributeError, DTypeError, ShapeError, tensor, type Attrs, type TensorType } from '../../src/index.js';
-import { inferNode } from '../../src/verify/infer.js';
-import { expectClose, randomValues, runOp, runOp1 } from '../helpers.js';
-
-/** Inference alone on types (symbolic shapes allowed). */
-function inferOnly(op: string, types: TensorType[], attrs: Attrs = {}, outputs = 1): TensorType[] {
-  const node = { name: 'n', op, inputs: types.map((_, i) => `in${i}`), outputs: Array.from({ length: outputs }, (_, i) => `out${i}`), attrs };
-  return inferNode(node, types, () => undefined, { n: 0 }).types;
-}
+import { AttributeError, DTypeError, ShapeError, tensor, type TensorType } from '../../src/index.js';
+import { expectClose, inferTypes, randomValues, runOp, runOp1 } from '../helpers.js';
 
 const f64 = (vals: number[], shape: number[]) => tensor('float64', vals, shape);
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -88,7 +81,7 @@ describe('BatchNormalization (training mode)', () => {
     expectClose(rv, [0.9 + 0.1, 0.9 + 0.4], { rtol: 1e-12 });
   });
   it('infers the running statistics as [C]', () => {
-    const types = inferOnly('BatchNormalization', [
+    const types = inferTypes('BatchNormalization', [
       { dtype: 'float32', shape: ['n', 8, 'h', 'w'] }, { dtype: 'float32', shape: [8] }, { dtype: 'float32', shape: [8] },
       { dtype: 'float32', shape: [8] }, { dtype: 'float32', shape: [8] },
     ], { training_mode: 1 }, 3);
@@ -182,7 +175,7 @@ describe('LayerNormalization', () => {
     );
   });
   it('infers Y, Mean and InvStdDev with symbolic dims', () => {
-    const t = inferOnly('LayerNormalization', [{ dtype: 'float16', shape: ['b', 's', 64] }, { dtype: 'float16', shape: [64] }], {}, 3);
+    const t = inferTypes('LayerNormalization', [{ dtype: 'float16', shape: ['b', 's', 64] }, { dtype: 'float16', shape: [64] }], {}, 3);
     expect(t).toEqual([
       { dtype: 'float16', shape: ['b', 's', 64] }, { dtype: 'float32', shape: ['b', 's', 1] }, { dtype: 'float32', shape: ['b', 's', 1] },
     ]);
@@ -364,13 +357,13 @@ describe('normalization: shapes pass through inference', () => {
   it('keeps symbolic dims', () => {
     const x: TensorType = { dtype: 'float32', shape: ['n', 4, 'h', 'w'] };
     const p: TensorType = { dtype: 'float32', shape: [4] };
-    expect(inferOnly('InstanceNormalization', [x, p, p])[0]).toEqual(x);
-    expect(inferOnly('GroupNormalization', [x, p, p], { num_groups: 2 })[0]).toEqual(x);
-    expect(inferOnly('LRN', [x], { size: 3 })[0]).toEqual(x);
-    expect(inferOnly('MeanVarianceNormalization', [x])[0]).toEqual(x);
-    expect(inferOnly('LpNormalization', [x], { axis: 1 })[0]).toEqual(x);
-    expect(inferOnly('BatchNormalization', [{ dtype: 'float32', shape: ['n', 'c'] }, p, p, p, p])[0].shape).toEqual(['n', 'c']);
-    expect(() => inferOnly('GroupNormalization', [x, p, p], { num_groups: 3 })).toThrow(ShapeError);
+    expect(inferTypes('InstanceNormalization', [x, p, p])[0]).toEqual(x);
+    expect(inferTypes('GroupNormalization', [x, p, p], { num_groups: 2 })[0]).toEqual(x);
+    expect(inferTypes('LRN', [x], { size: 3 })[0]).toEqual(x);
+    expect(inferTypes('MeanVarianceNormalization', [x])[0]).toEqual(x);
+    expect(inferTypes('LpNormalization', [x], { axis: 1 })[0]).toEqual(x);
+    expect(inferTypes('BatchNormalization', [{ dtype: 'float32', shape: ['n', 'c'] }, p, p, p, p])[0].shape).toEqual(['n', 'c']);
+    expect(() => inferTypes('GroupNormalization', [x, p, p], { num_groups: 3 })).toThrow(ShapeError);
   });
   it('never mutates inputs', () => {
     const x = tensor('float32', [[1, 2], [3, 4]]);

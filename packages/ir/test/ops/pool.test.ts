@@ -1,40 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AttributeError, DTypeError, ShapeError, tensor, type Attrs, type Node, type Tensor, type TensorType } from '../../src/index.js';
-import { inferNode } from '../../src/verify/infer.js';
-import { expectClose, randomValues, rng, runOp, runOp1 } from '../helpers.js';
+import { AttributeError, DTypeError, ShapeError, tensor, type Attrs } from '../../src/index.js';
+import { expectClose, inferTypes, iota, prod, randomValues, ravel, rng, runOp, runOp1, toNHWC, unravel } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Test-local references.
-
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-const iota = (n: number, start = 0) => Array.from({ length: n }, (_, i) => i + start);
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    idx[a] = i % shape[a];
-    i = Math.floor(i / shape[a]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let f = 0;
-  for (let a = 0; a < shape.length; a++) f = f * shape[a] + idx[a];
-  return f;
-}
-
-function toNHWC(t: Tensor): Tensor {
-  const [n, c, ...s] = t.shape;
-  const outShape = [n, ...s, c];
-  const out = new Array<number>(t.size);
-  for (let i = 0; i < t.size; i++) {
-    const [b, ch, ...sp] = unravel(i, t.shape);
-    out[ravel([b, ...sp, ch], outShape)] = t.get(i);
-  }
-  return tensor(t.dtype, out, outShape);
-}
 
 type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 
@@ -111,11 +81,6 @@ function cfgAttrs(c: PoolCfg): Attrs {
   const a: Record<string, number | string | number[]> = { kernel_shape: c.kernel, strides: c.strides, dilations: c.dilations, auto_pad: c.autoPad, ceil_mode: c.ceil ? 1 : 0 };
   if (c.autoPad === 'NOTSET') a.pads = c.pads;
   return a;
-}
-
-function infer(op: string, types: TensorType[], attrs: Attrs = {}, outputs = 1): TensorType[] {
-  const node: Node = { name: 'n', op, inputs: types.map((_, i) => `in${i}`), outputs: Array.from({ length: outputs }, (_, i) => `o${i}`), attrs };
-  return inferNode(node, types, () => undefined, { n: 0 }).types;
 }
 
 const arbPool = fc.record({
@@ -428,17 +393,17 @@ describe('QLinear pools', () => {
 
 describe('pool inference and errors', () => {
   it('infers symbolic dims and the Indices type', () => {
-    const [y, i] = infer('MaxPool', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 2);
+    const [y, i] = inferTypes('MaxPool', [{ dtype: 'float32', shape: ['N', 3, 'H', 'W'] }], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 2);
     expect(y).toEqual({ dtype: 'float32', shape: ['N', 3, 'H', 'W'] });
     expect(i).toEqual({ dtype: 'int64', shape: ['N', 3, 'H', 'W'] });
-    const strided = infer('AveragePool', [{ dtype: 'float16', shape: ['N', 'H', 8, 'C'] }], { kernel_shape: [2, 2], strides: [2, 2], layout: 'NHWC' })[0].shape;
+    const strided = inferTypes('AveragePool', [{ dtype: 'float16', shape: ['N', 'H', 8, 'C'] }], { kernel_shape: [2, 2], strides: [2, 2], layout: 'NHWC' })[0].shape;
     expect(strided[0]).toBe('N');
     expect(typeof strided[1]).toBe('string');
     expect(strided[1]).not.toBe('H');
     expect(strided.slice(2)).toEqual([4, 'C']);
-    expect(infer('GlobalAveragePool', [{ dtype: 'float32', shape: ['N', 'C', 'H', 'W'] }])[0].shape).toEqual(['N', 'C', 1, 1]);
-    expect(infer('GlobalMaxPool', [{ dtype: 'float32', shape: ['N', 'H', 'W', 'C'] }], { layout: 'NHWC' })[0].shape).toEqual(['N', 1, 1, 'C']);
-    expect(infer('LpPool', [{ dtype: 'float32', shape: [1, 2, 'L'] }], { kernel_shape: [3], auto_pad: 'SAME_UPPER' })[0].shape).toEqual([1, 2, 'L']);
+    expect(inferTypes('GlobalAveragePool', [{ dtype: 'float32', shape: ['N', 'C', 'H', 'W'] }])[0].shape).toEqual(['N', 'C', 1, 1]);
+    expect(inferTypes('GlobalMaxPool', [{ dtype: 'float32', shape: ['N', 'H', 'W', 'C'] }], { layout: 'NHWC' })[0].shape).toEqual(['N', 1, 1, 'C']);
+    expect(inferTypes('LpPool', [{ dtype: 'float32', shape: [1, 2, 'L'] }], { kernel_shape: [3], auto_pad: 'SAME_UPPER' })[0].shape).toEqual([1, 2, 'L']);
   });
 
   it('shape, attribute and dtype errors', () => {

@@ -23,11 +23,10 @@ import {
   type TensorType,
 } from '../../src/index.js';
 import { inferContext, inferNode, typeOfTensor } from '../../src/verify/infer.js';
-import { expectClose, randomValues, rng, runOp, runOp1 } from '../helpers.js';
+import { expectClose, prod, randomValues, ravel, rng, runOp, runOp1, unravel } from '../helpers.js';
 
 // ------------------------------------------------------------------ test-local references
 
-const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const f32 = Math.fround;
 
 /** numpy.rint on a double. */
@@ -46,16 +45,6 @@ const RANGES: Record<string, [number, number]> = { int8: [-128, 127], uint8: [0,
 const refQ = (x: number, s: number, z: number, dtype: string) => clamp(rint(f32(f32(x) / f32(s))) + z, ...RANGES[dtype]);
 /** ONNX DequantizeLinear of one value. */
 const refDQ = (q: number, s: number, z: number) => f32(f32(q - z) * f32(s));
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
-}
-const ravel = (idx: number[], shape: readonly number[]) => idx.reduce((acc, v, d) => acc * shape[d] + v, 0);
 
 /** Index of the scale of element i: per axis -> idx[axis], blocked -> the element's block. */
 function scaleIndex(i: number, shape: readonly number[], axis: number | undefined, block: number): number {
@@ -150,11 +139,11 @@ describe('QuantizeLinear', () => {
       fc.property(cases, ({ shape, axis, block, dtype, withZp, seed }) => {
         const a = axis < 0 ? axis + shape.length : axis;
         const sShape = block === 0 ? [shape[a]] : shape.map((d, k) => (k === a ? Math.ceil(d / block) : d));
-        const n = sizeOf(sShape);
+        const n = prod(sShape);
         const scales = randomValues(n, seed, 0.05, 2).map(f32);
         const [qmin, qmax] = RANGES[dtype];
         const zps = withZp ? randInts(n, seed + 1, qmin, qmax) : undefined;
-        const x = randomValues(sizeOf(shape), seed + 2, -40, 40);
+        const x = randomValues(prod(shape), seed + 2, -40, 40);
         const inputs = [tensor('float32', x, shape), tensor('float32', scales, sShape), zps ? tensor(dtype, zps, sShape) : undefined];
         const attrs = { axis, block_size: block, ...(zps ? {} : { output_dtype: dtype }) };
         const y = runOp1('QuantizeLinear', inputs, attrs);
@@ -286,7 +275,7 @@ describe('DequantizeLinear', () => {
         const shape = [3, 5, 2];
         const axis = 1;
         const sShape = block === 0 ? [5] : [3, 3, 2];
-        const n = sizeOf(sShape);
+        const n = prod(sShape);
         const [qmin, qmax] = dtype === 'int32' ? [-1000, 1000] : RANGES[dtype];
         const q = randInts(30, seed++, qmin, qmax);
         const s = randomValues(n, seed++, 0.01, 3).map(f32);
@@ -642,7 +631,7 @@ describe('QGemm', () => {
             const zb = randInts(perCol ? N : 1, seed++, -128, 127);
             const sa = f32(0.02);
             const sb = randomValues(perCol ? N : 1, seed++, 0.001, 0.02).map(f32);
-            const C = cShape ? randInts(sizeOf(cShape), seed++, -5000, 5000) : undefined;
+            const C = cShape ? randInts(prod(cShape), seed++, -5000, 5000) : undefined;
             const alpha = 0.5;
             const sy = f32(0.05);
             const zy = 3;

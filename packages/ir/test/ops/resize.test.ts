@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AttributeError, DTypeError, ShapeError, Tensor, fromFunction, tensor, type Attrs, type DType, type Node, type TensorType } from '../../src/index.js';
-import { inferNode } from '../../src/verify/infer.js';
-import { expectClose, runOp1 } from '../helpers.js';
+import { AttributeError, DTypeError, ShapeError, Tensor, fromFunction, tensor, type Attrs, type DType, type TensorType } from '../../src/index.js';
+import { expectClose, f32, i64, inferTypes, runOp1, type InferInput } from '../helpers.js';
 
-const f32 = (v: readonly number[]) => tensor('float32', v as number[], [v.length]);
-const i64 = (v: readonly number[]) => tensor('int64', v as number[], [v.length]);
 const iota1 = (shape: readonly number[]) => fromFunction('float32', shape, (i) => i + 1);
 
 interface ResizeInputs {
@@ -18,14 +15,7 @@ function resize(x: Tensor, ins: ResizeInputs, attrs: Attrs = {}): Tensor {
   return runOp1('Resize', [x, ins.roi ? f32(ins.roi) : undefined, ins.scales ? f32(ins.scales) : undefined, ins.sizes ? i64(ins.sizes) : undefined], attrs);
 }
 
-function infer(inputs: readonly (Tensor | TensorType | undefined)[], attrs: Attrs = {}): TensorType {
-  const node: Node = { name: 't', op: 'Resize', inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: ['o'], attrs };
-  const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape } : undefined));
-  return inferNode(node, types, (n) => {
-    const t = inputs[Number(n.slice(2))];
-    return t instanceof Tensor ? t : undefined;
-  }, { n: 0 }).types[0];
-}
+const infer = (inputs: readonly InferInput[], attrs: Attrs = {}): TensorType => inferTypes('Resize', inputs, attrs)[0];
 
 // ---------------------------------------------------------------------------------------------
 // The ONNX operator spec's Resize examples (inputs are 1..N; expected tensors as printed there).

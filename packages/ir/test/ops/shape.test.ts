@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AttributeError, DTypeError, ShapeError, Tensor, scalar, tensor, zeros, type Attrs, type Node, type TensorType } from '../../src/index.js';
-import { inferNode } from '../../src/verify/infer.js';
-import { expectClose, runOp1 } from '../helpers.js';
+import { AttributeError, DTypeError, ShapeError, scalar, tensor, zeros, type TensorType } from '../../src/index.js';
+import { bigs, expectClose, i64, inferOp, runOp1 } from '../helpers.js';
 
-const i64 = (v: readonly number[]) => tensor('int64', v as number[], [v.length]);
-
-/** Inference result (types and folded constants); Tensor inputs count as constants. */
-function infer(op: string, inputs: readonly (Tensor | TensorType | undefined)[], attrs: Attrs = {}) {
-  const node: Node = { name: 't', op, inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: ['o'], attrs };
-  const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape } : undefined));
-  return inferNode(node, types, (n) => {
-    const t = inputs[Number(n.slice(2))];
-    return t instanceof Tensor ? t : undefined;
-  }, { n: 0 });
-}
-
-const big = (t: Tensor) => Array.from(t.data as BigInt64Array);
 
 describe('Shape', () => {
   const x = tensor('float32', [], [2, 3, 0, 4]);
@@ -33,12 +19,12 @@ describe('Shape', () => {
 
   it('folds from types when the requested dims are static', () => {
     const t: TensorType = { dtype: 'int4', shape: ['b', 3, 4] };
-    expect(infer('Shape', [t]).constants).toBeUndefined();
-    expect(infer('Shape', [t]).types[0].shape).toEqual([3]);
-    const r = infer('Shape', [t], { start: 1 });
+    expect(inferOp('Shape', [t]).constants).toBeUndefined();
+    expect(inferOp('Shape', [t]).types[0].shape).toEqual([3]);
+    const r = inferOp('Shape', [t], { start: 1 });
     expect(r.types[0]).toEqual({ dtype: 'int64', shape: [2] });
-    expect(big(r.constants![0])).toEqual([3n, 4n]);
-    expect(big(infer('Shape', [t], { start: -1 }).constants![0])).toEqual([4n]);
+    expect(bigs(r.constants![0])).toEqual([3n, 4n]);
+    expect(bigs(inferOp('Shape', [t], { start: -1 }).constants![0])).toEqual([4n]);
   });
 });
 
@@ -46,10 +32,10 @@ describe('Size', () => {
   it('counts elements and folds static shapes', () => {
     const y = runOp1('Size', [tensor('uint64', [], [2, 0, 3])]);
     expect(y.shape).toEqual([]);
-    expect(big(y)).toEqual([0n]);
-    expect(big(runOp1('Size', [tensor('float16', [1, 2, 3, 4, 5, 6], [2, 3])]))).toEqual([6n]);
-    expect(big(infer('Size', [{ dtype: 'float32', shape: [2, 5] }]).constants![0])).toEqual([10n]);
-    expect(infer('Size', [{ dtype: 'float32', shape: [2, 'n'] }]).constants).toBeUndefined();
+    expect(bigs(y)).toEqual([0n]);
+    expect(bigs(runOp1('Size', [tensor('float16', [1, 2, 3, 4, 5, 6], [2, 3])]))).toEqual([6n]);
+    expect(bigs(inferOp('Size', [{ dtype: 'float32', shape: [2, 5] }]).constants![0])).toEqual([10n]);
+    expect(inferOp('Size', [{ dtype: 'float32', shape: [2, 'n'] }]).constants).toBeUndefined();
   });
 });
 
@@ -66,16 +52,16 @@ describe('Constant', () => {
     expectClose(fs, [1.5, 2]);
     const n = runOp1('Constant', [], { value_int: -7 });
     expect(n.dtype).toBe('int64');
-    expect(big(n)).toEqual([-7n]);
+    expect(bigs(n)).toEqual([-7n]);
     const ns = runOp1('Constant', [], { value_ints: [3, 4, 5] });
     expect(ns.shape).toEqual([3]);
-    expect(big(ns)).toEqual([3n, 4n, 5n]);
+    expect(bigs(ns)).toEqual([3n, 4n, 5n]);
   });
 
   it('folds during inference', () => {
-    const r = infer('Constant', [], { value_ints: [1, 2] });
+    const r = inferOp('Constant', [], { value_ints: [1, 2] });
     expect(r.types[0]).toEqual({ dtype: 'int64', shape: [2] });
-    expect(big(r.constants![0])).toEqual([1n, 2n]);
+    expect(bigs(r.constants![0])).toEqual([1n, 2n]);
   });
 
   it('needs exactly one value attribute', () => {
@@ -96,7 +82,7 @@ describe('ConstantOfShape', () => {
   it('fills with the value tensor of any dtype (bit exact)', () => {
     const b = 2n ** 62n + 5n;
     const y = runOp1('ConstantOfShape', [i64([3])], { value: tensor('int64', [b], [1]) });
-    expect(big(y)).toEqual([b, b, b]);
+    expect(bigs(y)).toEqual([b, b, b]);
     expect(runOp1('ConstantOfShape', [i64([3])], { value: tensor('int4', [-3], [1]) }).toNumbers()).toEqual([-3, -3, -3]);
     expect(runOp1('ConstantOfShape', [i64([2])], { value: tensor('bool', [1], [1]) }).toNumbers()).toEqual([1, 1]);
     expect(runOp1('ConstantOfShape', [i64([2])], { value: tensor('float16', [0.5], [1]) }).toNumbers()).toEqual([0.5, 0.5]);
@@ -109,7 +95,7 @@ describe('ConstantOfShape', () => {
   it('checks the value and the shape', () => {
     expect(() => runOp1('ConstantOfShape', [i64([2])], { value: tensor('int32', [1, 2], [2]) })).toThrow(AttributeError);
     expect(() => runOp1('ConstantOfShape', [i64([2, -1])])).toThrow(ShapeError);
-    const dyn = infer('ConstantOfShape', [{ dtype: 'int64', shape: [3] }], { value: tensor('uint8', [1], [1]) }).types[0];
+    const dyn = inferOp('ConstantOfShape', [{ dtype: 'int64', shape: [3] }], { value: tensor('uint8', [1], [1]) }).types[0];
     expect(dyn.dtype).toBe('uint8');
     expect(dyn.shape.length).toBe(3);
   });
@@ -132,7 +118,7 @@ describe('Range', () => {
     expect(runOp1('Range', [s('int16', 5), s('int16', 1), s('int16', 1)]).shape).toEqual([0]);
     const b = 2n ** 60n;
     const r = runOp1('Range', [s('int64', b), s('int64', b + 7n), s('int64', 3n)]);
-    expect(big(r)).toEqual([b, b + 3n, b + 6n]);
+    expect(bigs(r)).toEqual([b, b + 3n, b + 6n]);
     const h = runOp1('Range', [s('float16', 1), s('float16', 2), s('float16', 0.25)]);
     expect(h.toNumbers()).toEqual([1, 1.25, 1.5, 1.75]);
     const bf = runOp1('Range', [s('bfloat16', 0), s('bfloat16', 3), s('bfloat16', 1)], { stash_type: 'float64' });
@@ -147,10 +133,10 @@ describe('Range', () => {
   });
 
   it('has an unknown length unless all inputs are constant', () => {
-    const t = infer('Range', [s('int64', 0), { dtype: 'int64', shape: [] }, s('int64', 1)]).types[0];
+    const t = inferOp('Range', [s('int64', 0), { dtype: 'int64', shape: [] }, s('int64', 1)]).types[0];
     expect(t.shape.length).toBe(1);
     expect(typeof t.shape[0]).toBe('string');
-    expect(infer('Range', [s('int64', 0), s('int64', 5), s('int64', 2)]).types[0].shape).toEqual([3]);
+    expect(inferOp('Range', [s('int64', 0), s('int64', 5), s('int64', 2)]).types[0].shape).toEqual([3]);
   });
 });
 
@@ -172,9 +158,9 @@ describe('EyeLike', () => {
     expect(h.dtype).toBe('float16');
     expect(h.get(5)).toBe(1);
     const l = runOp1('EyeLike', [zeros('bfloat16', [2, 2])], { dtype: 'int64' });
-    expect(big(l)).toEqual([1n, 0n, 0n, 1n]);
+    expect(bigs(l)).toEqual([1n, 0n, 0n, 1n]);
     expect(() => runOp1('EyeLike', [x], { dtype: 'int5' })).toThrow(AttributeError);
     expect(() => runOp1('EyeLike', [zeros('float32', [2, 2, 2])])).toThrow(ShapeError);
-    expect(infer('EyeLike', [{ dtype: 'uint8', shape: ['n', 'n'] }]).types[0]).toEqual({ dtype: 'uint8', shape: ['n', 'n'] });
+    expect(inferOp('EyeLike', [{ dtype: 'uint8', shape: ['n', 'n'] }]).types[0]).toEqual({ dtype: 'uint8', shape: ['n', 'n'] });
   });
 });

@@ -2,10 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GraphBuilder, tensor } from '../../src/index.js';
 import { cancelTransposes } from '../../src/passes/index.js';
-import { apply, expectEqualGraphs, expectSameOutputs, f32, opsOf } from './pass-helpers.js';
-
-const TO_NHWC = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
+import { TO_NCHW, TO_NHWC, apply, expectEqualGraphs, expectSameOutputs, f32, opsOf } from './pass-helpers.js';
 
 describe('cancelTransposes', () => {
   it('removes a Transpose pair that composes to the identity', () => {

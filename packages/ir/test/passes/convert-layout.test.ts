@@ -2,10 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder, run, type Graph, type Tensor } from '../../src/index.js';
 import { transposeTensor } from '../../src/passes/helpers.js';
 import { cancelTransposes, convertLayout, optimize } from '../../src/passes/index.js';
-import { apply, expectEqualGraphs, expectSameOutputs, expectTensorsClose, f32, opsOf, randomTensor } from './pass-helpers.js';
-
-const TO_NHWC = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
+import { TO_NCHW, TO_NHWC, apply, expectEqualGraphs, expectSameOutputs, expectTensorsClose, f32, opsOf, randomTensor } from './pass-helpers.js';
 
 /** Runs `nchw` on x and `nhwc` on x transposed to NHWC; compares outputs (transposing 4-D ones when asked). */
 function expectSameOnTransposedInput(nchw: Graph, nhwc: Graph, x: Tensor, outputsNhwc = false): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder, tensor, type Tensor, type Value } from '../../src/index.js';
 import { bnToAffine, foldBatchNorm, fuseActivation } from '../../src/passes/index.js';
 import { randomValues } from '../helpers.js';
-import { apply, expectEqualGraphs, expectSameOutputs, opsOf } from './pass-helpers.js';
+import { apply, expectEqualGraphs, expectSameOutputs, opsOf, randomTensor } from './pass-helpers.js';
 
 const EPS = 1e-3;
 
@@ -20,7 +20,6 @@ function randomBn(c: number, seed: number): Bn {
 }
 
 const t32 = (values: number[], shape: number[]) => tensor('float32', values, shape);
-const rand = (shape: number[], seed: number) => t32(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
 
 function addBn(b: GraphBuilder, x: Value, p: Bn, attrs: { epsilon?: number } = { epsilon: EPS }): Value {
   const c = p.scale.length;
@@ -47,7 +46,7 @@ describe('foldBatchNorm into Conv', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const w = rand([c.cout, c.cin / c.group, 3, 3], 11);
+      const w = randomTensor([c.cout, c.cin / c.group, 3, 3], 11);
       const bias = c.bias ? randomValues(c.cout, 12).map(Math.fround) : undefined;
       const p = randomBn(c.cout, 13);
       const attrs = { group: c.group, pads: [1, 1, 1, 1] };
@@ -68,7 +67,7 @@ describe('foldBatchNorm into Conv', () => {
   }
 
   it('3-D input (Conv1d) with default epsilon, BN output feeding more nodes', () => {
-    const w = rand([4, 2, 3], 21);
+    const w = randomTensor([4, 2, 3], 21);
     const p = randomBn(4, 22);
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', ['n', 2, 8]);
@@ -106,7 +105,7 @@ describe('foldBatchNorm into ConvTranspose', () => {
     it(`group ${group}`, () => {
       const cin = 4;
       const mPerGroup = 3;
-      const w = rand([cin, mPerGroup, 2, 2], 31);
+      const w = randomTensor([cin, mPerGroup, 2, 2], 31);
       const bias = randomValues(mPerGroup * group, 32).map(Math.fround);
       const p = randomBn(mPerGroup * group, 33);
       const attrs = { group, strides: [2, 2] };
@@ -133,7 +132,7 @@ describe('foldBatchNorm into ConvTranspose', () => {
 describe('foldBatchNorm into Gemm and MatMul', () => {
   for (const transB of [0, 1]) {
     it(`Gemm transB=${transB} with a [N] bias`, () => {
-      const w = rand(transB ? [4, 3] : [3, 4], 41);
+      const w = randomTensor(transB ? [4, 3] : [3, 4], 41);
       const c = randomValues(4, 42).map(Math.fround);
       const p = randomBn(4, 43);
       const b = new GraphBuilder('g');
@@ -151,9 +150,9 @@ describe('foldBatchNorm into Gemm and MatMul', () => {
   }
 
   it('Gemm with beta, alpha and a [M, 1] bias, and without bias', () => {
-    const w = rand([4, 3], 51);
+    const w = randomTensor([4, 3], 51);
     const p = randomBn(4, 53);
-    for (const bias of [rand([5, 1], 52), rand([1, 4], 54), tensor('float32', 0.25, []), undefined]) {
+    for (const bias of [randomTensor([5, 1], 52), randomTensor([1, 4], 54), tensor('float32', 0.25, []), undefined]) {
       const b = new GraphBuilder('g');
       const x = b.input('x', 'float32', [5, 3]);
       b.output(addBn(b, b.gemm(x, w, bias, { transB: 1, alpha: 0.5, beta: bias ? 2 : undefined }), p), 'y');
@@ -166,7 +165,7 @@ describe('foldBatchNorm into Gemm and MatMul', () => {
   });
 
   it('MatMul with a constant weight becomes Gemm with a bias', () => {
-    const w = rand([3, 4], 61);
+    const w = randomTensor([3, 4], 61);
     const p = randomBn(4, 62);
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', ['n', 3]);
@@ -184,7 +183,7 @@ describe('foldBatchNorm into Gemm and MatMul', () => {
   it('leaves MatMul whose output channel is not axis 1 (rank 3)', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', [2, 4, 3]);
-    b.output(addBn(b, b.matmul(x, rand([3, 4], 63)), randomBn(4, 64)), 'y');
+    b.output(addBn(b, b.matmul(x, randomTensor([3, 4], 63)), randomBn(4, 64)), 'y');
     const g = b.build();
     expect(apply(g, foldBatchNorm)).toBe(g);
   });
@@ -194,7 +193,7 @@ describe('foldBatchNorm preconditions', () => {
   const convBn = (mod: (b: GraphBuilder, x: Value, conv: (x: Value) => Value) => Value) => {
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', [1, 2, 4, 4]);
-    const w = b.constant(rand([3, 2, 1, 1], 71));
+    const w = b.constant(randomTensor([3, 2, 1, 1], 71));
     b.output(mod(b, x, (v) => b.conv(v, w)), 'y');
     return b.build();
   };
@@ -208,7 +207,7 @@ describe('foldBatchNorm preconditions', () => {
   it('needs the producer to have no fused activation', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', [1, 2, 4, 4]);
-    b.output(addBn(b, b.conv(x, rand([3, 2, 1, 1], 73), undefined, { activation: 'Relu' }), randomBn(3, 74)), 'y');
+    b.output(addBn(b, b.conv(x, randomTensor([3, 2, 1, 1], 73), undefined, { activation: 'Relu' }), randomBn(3, 74)), 'y');
     const g = b.build();
     expect(apply(g, foldBatchNorm)).toBe(g);
   });
@@ -224,7 +223,7 @@ describe('foldBatchNorm preconditions', () => {
     const x2 = b2.input('x', 'float32', [1, 2, 4, 4]);
     const mean = b2.input('mean', 'float32', [3]);
     const p = randomBn(3, 76);
-    const c = b2.conv(x2, rand([3, 2, 1, 1], 77));
+    const c = b2.conv(x2, randomTensor([3, 2, 1, 1], 77));
     b2.output(b2.batchNorm(c, t32(p.scale, [3]), t32(p.beta, [3]), mean, t32(p.variance, [3])), 'y');
     const g2 = b2.build();
     expect(apply(g2, foldBatchNorm)).toBe(g2);
@@ -232,7 +231,7 @@ describe('foldBatchNorm preconditions', () => {
   it('leaves NHWC convolutions alone (BN normalizes axis 1)', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', [1, 4, 4, 3]);
-    b.output(addBn(b, b.conv(x, rand([4, 3, 1, 1], 78), undefined, { layout: 'NHWC' }), randomBn(4, 79)), 'y');
+    b.output(addBn(b, b.conv(x, randomTensor([4, 3, 1, 1], 78), undefined, { layout: 'NHWC' }), randomBn(4, 79)), 'y');
     const g = b.build();
     expect(apply(g, foldBatchNorm)).toBe(g);
   });
@@ -261,7 +260,7 @@ describe('foldBatchNorm then fuseActivation', () => {
   it('Conv -> BN -> Relu becomes one Conv', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', [1, 2, 4, 4]);
-    b.output(b.relu(addBn(b, b.conv(x, rand([3, 2, 3, 3], 91)), randomBn(3, 92))), 'y');
+    b.output(b.relu(addBn(b, b.conv(x, randomTensor([3, 2, 3, 3], 91)), randomBn(3, 92))), 'y');
     const g = b.build();
     const out = apply(g, foldBatchNorm, fuseActivation);
     expect(opsOf(out)).toEqual(['Conv']);

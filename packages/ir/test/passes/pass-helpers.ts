@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { Graph, explainDifference, formatGraph, run, tensor, verify, type Tensor } from '../../src/index.js';
 import { runPasses, verifyInstrument, type Pass } from '../../src/passes/index.js';
-import { randomValues } from '../helpers.js';
+import { prod, randomValues } from '../helpers.js';
 
 /** A deep snapshot of everything a pass could mutate (node lists, attributes, tensor bytes). */
 function snapshot(g: Graph): unknown {
@@ -43,9 +43,9 @@ export function randomFeeds(g: Graph, seed = 1, dims: Record<string, number> = {
   return feeds;
 }
 
+/** A tensor of uniform values in [lo, hi) from a seeded generator. */
 export function randomTensor(shape: readonly number[], seed: number, dtype: 'float32' | 'float16' = 'float32', lo = -1, hi = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(dtype, randomValues(n, seed, lo, hi), shape);
+  return tensor(dtype, randomValues(prod(shape), seed, lo, hi), shape);
 }
 
 /** Asserts |a - b| <= atol + rtol * |b| elementwise, same shape and dtype. */
@@ -72,6 +72,9 @@ export const opsOf = (g: Graph): string[] => g.topologicalOrder().map((n) => n.o
 
 /** A float32 tensor from a function of the flat index. */
 export function f32(shape: readonly number[], f: (i: number) => number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor('float32', Array.from({ length: n }, (_, i) => f(i)), shape);
+  return tensor('float32', Array.from({ length: prod(shape) }, (_, i) => f(i)), shape);
 }
+
+/** Transpose perms between the NCHW and NHWC layouts of 4-D activations. */
+export const TO_NHWC = [0, 2, 3, 1];
+export const TO_NCHW = [0, 3, 1, 2];
