@@ -15,7 +15,6 @@ import {
   inferTypes,
   runNode,
   throwIfAborted,
-  uniqueName,
   type AttrValue,
   type Attrs,
   type DType,
@@ -65,8 +64,11 @@ const MAX_DEPTH = 32;
 const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 const normDomain = (d: string | null | undefined): string => (d && !DEFAULT_DOMAINS.has(d) ? d : '');
 
-/** Converts a decoded ModelProto into a Graph. */
-export function importModel(model: ModelProto, options: LoadOptions = {}): Graph {
+/**
+ * Converts a decoded ModelProto into a Graph. `ownsBytes`: the model was decoded from bytes that
+ * nothing else holds (a file `loadOnnx` read), so initializers may view them instead of copying.
+ */
+export function importModel(model: ModelProto, options: LoadOptions = {}, ownsBytes = false): Graph {
   const fileCtx: ErrorContext = options.fileName ? { file: options.fileName } : {};
   if (!model.graph) throw new FormatError('the model has no graph', fileCtx);
   const irVersion = int64ToNumber(model.irVersion as never);
@@ -93,7 +95,7 @@ export function importModel(model: ModelProto, options: LoadOptions = {}): Graph
     ...(Object.keys(props).length ? { props } : {}),
   };
 
-  const importer = new GraphImporter(opsets, options, fileCtx);
+  const importer = new GraphImporter(opsets, options, fileCtx, ownsBytes);
   const graph = importer.importMain(model.graph, metadata, quantMeta);
   return options.verify === false ? graph : checked(graph, fileCtx);
 }
@@ -132,6 +134,9 @@ class GraphImporter {
   private readonly declared = new Map<string, TensorType>();
   private readonly taken = new Set<string>();
   private readonly nodeNames = new Set<string>();
+  /** Per base name, the suffix from which `uniqueIn` looks for a free name (all below are taken). */
+  private readonly takenNext = new Map<string, number>();
+  private readonly nodeNamesNext = new Map<string, number>();
   private readonly consumers = new Set<string>();
   private readonly unsupported: UnsupportedItem[] = [];
   /** Helper nodes emitted by steps and lowerings (candidates for folding). */
@@ -142,10 +147,15 @@ class GraphImporter {
     private readonly opsets: ReadonlyMap<string, number>,
     private readonly options: LoadOptions,
     private readonly ctx: ErrorContext,
+    private readonly ownsBytes: boolean,
   ) {}
 
   private tensorOpts(value?: string) {
-    return { ...(this.options.externalData ? { externalData: this.options.externalData } : {}), ctx: { ...this.ctx, ...(value ? { value } : {}) } };
+    return {
+      ...(this.options.externalData ? { externalData: this.options.externalData } : {}),
+      ctx: { ...this.ctx, ...(value ? { value } : {}) },
+      ownsRawData: this.ownsBytes,
+    };
   }
 
   importMain(g: GraphProto, metadata: GraphMetadata, quantMeta: Map<string, QuantParams> | undefined): Graph {
@@ -292,13 +302,13 @@ class GraphImporter {
   }
 
   private fresh(base: string): string {
-    const n = uniqueName(base || 'v', this.taken);
+    const n = uniqueIn(base || 'v', this.taken, this.takenNext);
     this.taken.add(n);
     return n;
   }
 
   private nodeName(base: string): string {
-    const n = uniqueName(base, this.nodeNames);
+    const n = uniqueIn(base, this.nodeNames, this.nodeNamesNext);
     this.nodeNames.add(n);
     return n;
   }
@@ -469,6 +479,19 @@ class GraphImporter {
       this.depth--;
     }
   }
+}
+
+/**
+ * `uniqueName(base, taken)` for a set that only grows: the same name (`base`, else the first free
+ * `base_i`), without rescanning the suffixes handed out before (many nodes of one name would
+ * otherwise cost O(n^2)).
+ */
+function uniqueIn(base: string, taken: ReadonlySet<string>, next: Map<string, number>): string {
+  if (!taken.has(base)) return base;
+  let i = next.get(base) ?? 1;
+  while (taken.has(`${base}_${i}`)) i++;
+  next.set(base, i + 1);
+  return `${base}_${i}`;
 }
 
 function elemTypeOf(vi: ValueInfoProto, ctx: ErrorContext): DType | undefined {

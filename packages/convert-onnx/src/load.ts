@@ -52,13 +52,14 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
   const ctx: ErrorContext = { file: fileName };
   let buf: Uint8Array;
   try {
-    buf = await fs.readFile(source);
+    buf = await readWhole(fs, source);
   } catch (e) {
     throw new FormatError(`cannot read '${source}': ${(e as Error).message}`, ctx);
   }
   const model = decodeModel(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), ctx);
   const refs = collectExternal(model, ctx);
-  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName });
+  // `buf` is this call's own copy of the file: aligned raw_data is used in place.
+  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, true);
 
   const baseDir = await fs.realpath(path.dirname(path.resolve(source)));
   const limit = options.maxExternalBytes ?? 8 * 2 ** 30;
@@ -108,7 +109,35 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
       if (!c) throw new FormatError(`external data of '${ref.tensor}' was not read`, ctx);
       return c;
     },
-  });
+  }, true);
+}
+
+/**
+ * The whole file in one buffer of its own, read with as few reads as the OS allows (readFile
+ * reads in 512 KiB chunks, one event-loop turn each). Files that grow while read are re-read
+ * through readFile.
+ */
+async function readWhole(fs: typeof import('node:fs/promises'), file: string): Promise<Uint8Array> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size > 0 && size < 2 ** 31) {
+      const out = new Uint8Array(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await fh.read(out, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      if (read === size) {
+        const { bytesRead } = await fh.read(new Uint8Array(1), 0, 1, size);
+        if (bytesRead === 0) return out;
+      }
+    }
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

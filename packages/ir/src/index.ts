@@ -18,6 +18,7 @@ export * from './core/float16.js';
 export * from './core/shape.js';
 export * from './core/quant.js';
 export * from './core/tensor.js';
+export * from './core/random.js';
 export { Graph, uniqueName, type GraphInit, type NodeInit } from './graph/graph.js';
 export type { AttrValue, Attrs, GraphMetadata, Node, TensorType, ValueInfo } from './graph/types.js';
 export * from './ops/index.js';

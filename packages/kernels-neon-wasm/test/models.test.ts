@@ -41,6 +41,11 @@ describe('whole models', () => {
     const s = compareWithReference(g, { image: randomTensor([2, 3, 32, 32], 1) });
     // one conversion of the image into channels-last; the pooled [N, C, 1, 1] needs none
     expect(s.kernels.filter((k) => k.kernel === 'wasm/layout')).toHaveLength(1);
+    // BatchNormalization folded into the convolutions and Clip fused into them (option fuse, default true)
+    expect(s.kernels.filter((k) => k.op === 'BatchNormalization' || k.op === 'Clip')).toHaveLength(0);
+    const apart = compareWithReference(g, { image: randomTensor([2, 3, 32, 32], 1) }, { fuse: false });
+    expect(apart.kernels.filter((k) => k.op === 'BatchNormalization')).toHaveLength(9);
+    expect(apart.kernels.filter((k) => k.op === 'Clip')).toHaveLength(9);
   });
 
   it('MLP with symbolic batch: re-plans when the batch changes', () => {

@@ -2,7 +2,7 @@
  * Seeded weight initialization. Every parameter draws from its own stream, keyed by the seed and
  * the parameter's name, so a weight does not change when an unrelated part of the model does.
  */
-import { Tensor } from '@mo/ir';
+import { Tensor, seededRandom as irSeededRandom } from '@mo/ir';
 
 /** A parameter's shape and how to fill it when no weights are given for it. */
 export type ParamInit =
@@ -36,14 +36,7 @@ function streamKey(seed: number, name: string): number {
  * ```
  */
 export function seededRandom(seed: number, name = ''): () => number {
-  let a = streamKey(seed, name);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return irSeededRandom(streamKey(seed, name));
 }
 
 /**

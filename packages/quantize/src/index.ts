@@ -58,4 +58,4 @@ export { percentileRange, mseRange, entropyRange, quantile } from './calibrate/r
 export type { Grid } from './calibrate/ranges.js';
 export { RangeObserver } from './calibrate/observers.js';
 export { initializerBytes, tensorBytes } from './size.js';
-export { ErrorStats, sqnrDb, seededRandom } from './math.js';
+export { ErrorStats, sqnrDb } from './math.js';

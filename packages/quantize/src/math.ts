@@ -1,26 +1,8 @@
 /**
- * Small numeric helpers: a seeded PRNG, the standard normal density and distribution, error
+ * Small numeric helpers: the standard normal density and distribution, error
  * statistics (MSE, SQNR) and an error accumulator over many tensors.
  */
 
-/**
- * A deterministic PRNG (mulberry32) returning floats in [0, 1).
- *
- * @example
- * ```ts
- * const r = seededRandom(1); r(); // same sequence for the same seed
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal density. */
 export function normalPdf(x: number): number {

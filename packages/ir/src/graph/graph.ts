@@ -48,6 +48,13 @@ function toMap<T>(m: ReadonlyMap<string, T> | Readonly<Record<string, T>> | unde
   return new Map(Object.entries(m as Record<string, T>));
 }
 
+/** True when both maps annotate the same values with the same quantization (inference reads only that). */
+function sameQuantAnnotations(a: ReadonlyMap<string, TensorType>, b: ReadonlyMap<string, TensorType>): boolean {
+  for (const [k, t] of a) if (t.quant && b.get(k)?.quant !== t.quant) return false;
+  for (const [k, t] of b) if (t.quant && a.get(k)?.quant !== t.quant) return false;
+  return true;
+}
+
 export class Graph {
   readonly name: string;
   readonly inputs: readonly ValueInfo[];
@@ -91,7 +98,7 @@ export class Graph {
 
   /** A copy with some parts replaced. */
   with(changes: GraphInit): Graph {
-    return new Graph({
+    const g = new Graph({
       name: changes.name ?? this.name,
       inputs: changes.inputs ?? this.inputs,
       outputs: changes.outputs ?? this.outputs,
@@ -100,6 +107,15 @@ export class Graph {
       valueTypes: changes.valueTypes ?? this.valueTypes,
       metadata: changes.metadata ?? this.metadata,
     });
+    // Derived facts that depend only on unchanged parts carry over: the topological order on the
+    // nodes; inferred types on inputs, initializers, nodes and the quant of value annotations.
+    if (!changes.nodes) {
+      const topo = this._cache.get('topo');
+      if (topo !== undefined) g._cache.set('topo', topo);
+      const infer = this._cache.get('infer');
+      if (infer !== undefined && !changes.inputs && !changes.initializers && sameQuantAnnotations(this.valueTypes, g.valueTypes)) g._cache.set('infer', infer);
+    }
+    return g;
   }
 
   /** A copy that shares nothing mutable (tensors deep-copied). */

@@ -2,6 +2,7 @@
  * Movement ops: reorder or copy elements without arithmetic (Reshape, Transpose, Slice, Pad, ...).
  * Every op here works for every dtype: elements are copied bit for bit (see elements.ts).
  */
+import { seededRandom } from '../core/random.js';
 import { ALL_TYPES, FLOAT_TYPES, allocate, type DType, type TypedArray } from '../core/dtype.js';
 import type { QuantParams } from '../core/quant.js';
 import { broadcastShapes, formatShape, isStaticShape, sizeOf, stridesOf, type Dim, type Shape, type StaticShape } from '../core/shape.js';
@@ -663,18 +664,6 @@ const identity = defineOp({
     return [new Tensor(x.dtype, x.shape, x.data, x.quant)];
   },
 });
-
-/** mulberry32: a small deterministic generator for Dropout's training mode. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dropout = defineOp({
   name: 'Dropout',

@@ -5,7 +5,7 @@
  * changes. Ops without a fast kernel run on the @mo/ir reference interpreter and are listed in
  * `fallbackOps`.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, formatShape, isStaticShape, throwIfAborted, type Graph, type StaticShape } from '@mo/ir';
+import { ArgumentError, DTypeError, ShapeError, Tensor, foldBatchNorm, formatShape, fuseActivation, isStaticShape, runPasses, throwIfAborted, type Graph, type StaticShape } from '@mo/ir';
 import { hardwareConfig } from '../config.js';
 import { Runtime, createRuntime, createRuntimeSync } from '../runtime/module.js';
 import { defaultRegistry } from '../kernels/index.js';
@@ -32,6 +32,13 @@ export interface SessionOptions {
   registry?: KernelRegistry;
   /** How many plans (distinct input shapes) to keep; older ones are freed. Default 2. */
   maxPlans?: number;
+  /**
+   * Fold inference BatchNormalization into the preceding Conv/Gemm weights and fuse activations
+   * (Relu, Clip, ...) into their producers before planning (@mo/ir `foldBatchNorm` and
+   * `fuseActivation`), as onnxruntime and TFLite converters do. Default true on the wasm backend;
+   * ignored by the reference backend. Results change by rounding only.
+   */
+  fuse?: boolean;
 }
 
 export type SessionFeeds = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
@@ -257,7 +264,8 @@ function checkOptions(options: SessionOptions): number {
   return threads;
 }
 
-function finish(graph: Graph, runtime: Runtime, backend: 'wasm' | 'reference', options: SessionOptions): Session {
+function finish(input: Graph, runtime: Runtime, backend: 'wasm' | 'reference', options: SessionOptions): Session {
+  const graph = backend === 'wasm' && options.fuse !== false ? runPasses(input, [foldBatchNorm, fuseActivation]) : input;
   const session = new Session(graph.removeDead(), runtime, backend, options.registry ?? defaultRegistry(), runtime.threads, Math.max(1, options.maxPlans ?? 2));
   // plan eagerly when every input shape is static, so fallbackOps is known right away
   if (graph.inputs.every((i) => isStaticShape(i.type.shape) || graph.initializers.has(i.name))) {

@@ -5,7 +5,7 @@
  * (a quantile sketch) so that it stays fast on large tensors. Same values and seed, same result.
  */
 import { ArgumentError } from '@mo/ir';
-import { seededRandom } from '../math.js';
+import { seededRandom } from '@mo/ir';
 
 export interface KMeansOptions {
   /** PRNG seed of the k-means++ draws (default 0). */

@@ -1,0 +1,58 @@
+/**
+ * loadOnnx keeps raw_data in the buffer it read (moving misaligned tensors back into alignment in
+ * place): every tensor must come out exactly as parseOnnx, which copies, decodes it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import type { Tensor } from '@mo/ir';
+import { loadOnnx, parseOnnx } from '../src/index.js';
+import { makeModel, valueInfo } from './helpers.js';
+
+const bytesOf = (t: Tensor) => {
+  const d = t.data as Uint8Array;
+  return Array.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'mo-onnx-inplace-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('decodes raw_data of every alignment and element size like parseOnnx', async () => {
+  const kinds: [number, number][] = [[1, 4], [11, 8], [7, 8], [10, 2], [3, 1], [6, 4]]; // float32, float64, int64, float16, int8, int32
+  const initializers = [];
+  let k = 0;
+  for (const [dataType, size] of kinds) {
+    for (const count of [1, 3, 40, 300, 5000]) {
+      for (let pad = 0; pad < 8; pad++) {
+        const raw = new Uint8Array(count * size);
+        for (let i = 0; i < raw.length; i++) raw[i] = (i * 7 + k * 13) & 0xff;
+        // Keep float values finite and distinct from NaN patterns: bytes are compared, not values.
+        initializers.push({ name: `w${k++}${'_'.repeat(pad)}`, dataType, dims: [count], rawData: raw });
+      }
+    }
+  }
+  const bytes = makeModel({
+    opset: 13,
+    nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
+    inputs: [valueInfo('x', 'float32', [2])],
+    outputs: [valueInfo('y', 'float32', [2])],
+    initializers,
+  });
+  const file = join(dir, 'm.onnx');
+  writeFileSync(file, bytes);
+  const copied = parseOnnx(bytes);
+  const loaded = await loadOnnx(file);
+  expect([...loaded.initializers.keys()]).toEqual([...copied.initializers.keys()]);
+  let views = 0;
+  for (const [name, t] of loaded.initializers) {
+    const c = copied.initializers.get(name)!;
+    expect(t.dtype).toBe(c.dtype);
+    expect(t.shape).toEqual(c.shape);
+    expect(bytesOf(t), name).toEqual(bytesOf(c));
+    if ((t.data as Uint8Array).buffer.byteLength > (t.data as Uint8Array).byteLength) views++;
+  }
+  expect(views).toBeGreaterThan(initializers.length / 2);
+  // parseOnnx never shares the caller's bytes.
+  for (const t of copied.initializers.values()) expect((t.data as Uint8Array).buffer).not.toBe(bytes.buffer);
+});
