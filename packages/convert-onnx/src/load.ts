@@ -4,6 +4,7 @@
  */
 import { FormatError, MoError, type ErrorContext, type Graph, type Tensor } from '@mo/ir';
 import { importModel, type LoadOptions } from './import.js';
+import { alignRawData } from './align-raw-data.js';
 import { decodeModel, decodeTensorProto, type GraphProto, type ModelProto, type TensorProto } from './proto.js';
 import { externalRefOf, tensorFromProto, type ExternalDataRef } from './tensor-decode.js';
 
@@ -46,21 +47,17 @@ export function parseOnnx(bytes: Uint8Array, options: LoadOptions = {}): Graph {
  */
 export async function loadOnnx(source: Uint8Array | string, options: LoadFileOptions = {}): Promise<Graph> {
   if (typeof source !== 'string') return parseOnnx(source, options);
-  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
-  const path = await nodeBuiltin<typeof import('node:path')>('node:path');
+  const fsSync = await nodeBuiltin<typeof import('node:fs')>('node:fs');
+  const { Buffer } = await nodeBuiltin<typeof import('node:buffer')>('node:buffer');
   const fileName = options.fileName ?? source;
   const ctx: ErrorContext = { file: fileName };
-  let buf: Uint8Array;
-  try {
-    buf = await readWhole(fs, source);
-  } catch (e) {
-    throw new FormatError(`cannot read '${source}': ${(e as Error).message}`, ctx);
-  }
-  const model = decodeModel(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), ctx);
+  const model = readModelFile(fsSync, Buffer, source, ctx);
   const refs = collectExternal(model, ctx);
-  // `buf` is this call's own copy of the file: aligned raw_data is used in place.
+  // The file's buffer is this call's own: aligned raw_data is used in place.
   if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, true);
 
+  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await nodeBuiltin<typeof import('node:path')>('node:path');
   const baseDir = await fs.realpath(path.dirname(path.resolve(source)));
   const limit = options.maxExternalBytes ?? 8 * 2 ** 30;
   const chunks = new Map<string, Uint8Array>();
@@ -113,31 +110,49 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
 }
 
 /**
- * The whole file in one buffer of its own, read with as few reads as the OS allows (readFile
- * reads in 512 KiB chunks, one event-loop turn each). Files that grow while read are re-read
- * through readFile.
+ * Reads and decodes a model file: the whole file in one buffer of its own (not zero-filled first:
+ * every byte is read over, or the load fails), raw_data then aligned in place. The reads are
+ * synchronous: the import that follows is synchronous work anyway, and a thread-pool round trip
+ * per read costs more than the read. A file that grows while read is read again whole.
  */
-async function readWhole(fs: typeof import('node:fs/promises'), file: string): Promise<Uint8Array> {
-  const fh = await fs.open(file, 'r');
+function readModelFile(fs: typeof import('node:fs'), Buffer: typeof import('node:buffer').Buffer, file: string, ctx: ErrorContext): ModelProto {
+  let fd: number;
   try {
-    const { size } = await fh.stat();
-    if (size > 0 && size < 2 ** 31) {
-      const out = new Uint8Array(size);
-      let read = 0;
-      while (read < size) {
-        const { bytesRead } = await fh.read(out, read, size - read, read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      if (read === size) {
-        const { bytesRead } = await fh.read(new Uint8Array(1), 0, 1, size);
-        if (bytesRead === 0) return out;
-      }
-    }
-    return await fh.readFile();
-  } finally {
-    await fh.close();
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new FormatError(`cannot read '${file}': ${(e as Error).message}`, ctx);
   }
+  try {
+    let bytes: Uint8Array;
+    try {
+      bytes = readWhole(fs, Buffer, fd, file, ctx);
+    } catch (e) {
+      if (e instanceof MoError) throw e;
+      throw new FormatError(`cannot read '${file}': ${(e as Error).message}`, ctx);
+    }
+    const model = decodeModel(bytes, ctx);
+    alignRawData(model, bytes, (offset, length, position) => fs.readSync(fd, bytes, offset, length, position), ctx);
+    return model;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readWhole(fs: typeof import('node:fs'), Buffer: typeof import('node:buffer').Buffer, fd: number, file: string, ctx: ErrorContext): Uint8Array {
+  const { size } = fs.fstatSync(fd);
+  if (size >= 2 ** 31) throw new FormatError(`'${file}' is ${size} bytes; ONNX files over 2 GiB must keep their weights as external data`, ctx);
+  if (size > 0) {
+    const b = Buffer.allocUnsafeSlow(size);
+    const out = new Uint8Array(b.buffer, b.byteOffset, size);
+    let read = 0;
+    while (read < size) {
+      const n = fs.readSync(fd, out, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    if (read === size && fs.readSync(fd, new Uint8Array(1), 0, 1, size) === 0) return out;
+  }
+  return new Uint8Array(fs.readFileSync(file)); // a copy: small Buffers share a pool
 }
 
 /**
