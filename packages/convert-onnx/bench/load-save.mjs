@@ -7,6 +7,7 @@
 // InferenceSession.create(bytes), with the file already in memory. The engines run round-robin,
 // one repetition of each per round, after warm-up rounds, so that both see the same machine load;
 // a full GC runs (untimed) before every timed call, so that no call pays for another's garbage.
+// Besides wall time, each call's CPU time (all threads of the process) and minor page faults.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,22 +31,36 @@ try {
   writeFileSync(file, saveOnnx(mobilenetV2({ seed: 1, batch: 1 })));
   const bytes = new Uint8Array(readFileSync(file));
   const graph = await loadOnnx(file);
+  // Each engine returns what it made; that stays alive until the engine's next turn, as when an
+  // application reloads a model, and is then dropped (mo) or released (onnxruntime) untimed.
   const engines = {
     'mo loadOnnx(path)': () => loadOnnx(file),
-    'ort create(path)': async () => (await ort.InferenceSession.create(file, ortOptions)).release(),
+    'ort create(path)': () => ort.InferenceSession.create(file, ortOptions),
     'mo loadOnnx(bytes)': () => loadOnnx(bytes),
-    'ort create(bytes)': async () => (await ort.InferenceSession.create(bytes, ortOptions)).release(),
+    'ort create(bytes)': () => ort.InferenceSession.create(bytes, ortOptions),
     'mo saveOnnx': () => saveOnnx(graph),
   };
+  const kept = {};
   const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
+  const faults = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
   for (let r = 0; r < warmup + rounds; r++) {
     for (const [name, fn] of Object.entries(engines)) {
-      if (!process.env.NO_GC) gc();
-      if (process.env.PAUSE) await new Promise((r) => setTimeout(r, Number(process.env.PAUSE)));
+      await kept[name]?.release?.();
+      kept[name] = undefined;
+      gc();
+      const f0 = process.resourceUsage().minorPageFault;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await fn();
+      kept[name] = await fn();
       const dt = performance.now() - t0;
-      if (r >= warmup) times[name].push(dt);
+      const c = process.cpuUsage(c0);
+      const f = process.resourceUsage().minorPageFault - f0;
+      if (r >= warmup) {
+        times[name].push(dt);
+        cpu[name].push((c.user + c.system) / 1000);
+        faults[name].push(f);
+      }
     }
   }
   const median = (xs) => {
@@ -55,9 +70,11 @@ try {
   const min = (xs) => Math.min(...xs);
   const mb = (bytes.length / 2 ** 20).toFixed(1);
   console.log(`MobileNetV2 1.0 224, ${mb} MiB; ${rounds} interleaved rounds after ${warmup} warm-up rounds`);
-  console.log(`${'engine'.padEnd(22)} ${'median ms'.padStart(10)} ${'min ms'.padStart(8)}`);
-  for (const [name, t] of Object.entries(times)) console.log(`${name.padEnd(22)} ${median(t).toFixed(1).padStart(10)} ${min(t).toFixed(1).padStart(8)}`);
-  if (process.env.BENCH_ALL) for (const [name, t] of Object.entries(times)) console.log(name, t.map((x) => x.toFixed(0)).join(" "));
+  console.log(`${'engine'.padEnd(22)} ${'median ms'.padStart(10)} ${'min ms'.padStart(8)} ${'CPU median ms'.padStart(14)} ${'page faults'.padStart(12)}`);
+  for (const [name, t] of Object.entries(times)) {
+    console.log(`${name.padEnd(22)} ${median(t).toFixed(1).padStart(10)} ${min(t).toFixed(1).padStart(8)} ${median(cpu[name]).toFixed(1).padStart(14)} ${String(median(faults[name])).padStart(12)}`);
+  }
+  if (process.argv.includes('--each')) for (const [name, t] of Object.entries(times)) console.log(`${name}: ${t.map((x) => x.toFixed(0)).join(' ')}`);
   for (const form of ['path', 'bytes']) {
     const mo = times[`mo loadOnnx(${form})`];
     const rt = times[`ort create(${form})`];

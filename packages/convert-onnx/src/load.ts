@@ -4,8 +4,8 @@
  */
 import { FormatError, MoError, type ErrorContext, type Graph, type Tensor } from '@mo/ir';
 import { importModel, type LoadOptions } from './import.js';
-import { alignRawData } from './align-raw-data.js';
-import { decodeModel, decodeTensorProto, type GraphProto, type ModelProto, type TensorProto } from './proto.js';
+import { decodeModel, decodeTensorProto, type ModelProto } from './proto.js';
+import { forEachTensor, readModelFile } from './read-file.js';
 import { externalRefOf, tensorFromProto, type ExternalDataRef } from './tensor-decode.js';
 
 export type { LoadOptions };
@@ -51,10 +51,9 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
   const { Buffer } = await nodeBuiltin<typeof import('node:buffer')>('node:buffer');
   const fileName = options.fileName ?? source;
   const ctx: ErrorContext = { file: fileName };
-  const model = readModelFile(fsSync, Buffer, source, ctx);
+  const { model, owns } = readModelFile(fsSync, Buffer, source, ctx);
   const refs = collectExternal(model, ctx);
-  // The file's buffer is this call's own: aligned raw_data is used in place.
-  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, true);
+  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, owns);
 
   const fs = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
   const path = await nodeBuiltin<typeof import('node:path')>('node:path');
@@ -106,53 +105,7 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
       if (!c) throw new FormatError(`external data of '${ref.tensor}' was not read`, ctx);
       return c;
     },
-  }, true);
-}
-
-/**
- * Reads and decodes a model file: the whole file in one buffer of its own (not zero-filled first:
- * every byte is read over, or the load fails), raw_data then aligned in place. The reads are
- * synchronous: the import that follows is synchronous work anyway, and a thread-pool round trip
- * per read costs more than the read. A file that grows while read is read again whole.
- */
-function readModelFile(fs: typeof import('node:fs'), Buffer: typeof import('node:buffer').Buffer, file: string, ctx: ErrorContext): ModelProto {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new FormatError(`cannot read '${file}': ${(e as Error).message}`, ctx);
-  }
-  try {
-    let bytes: Uint8Array;
-    try {
-      bytes = readWhole(fs, Buffer, fd, file, ctx);
-    } catch (e) {
-      if (e instanceof MoError) throw e;
-      throw new FormatError(`cannot read '${file}': ${(e as Error).message}`, ctx);
-    }
-    const model = decodeModel(bytes, ctx);
-    alignRawData(model, bytes, (offset, length, position) => fs.readSync(fd, bytes, offset, length, position), ctx);
-    return model;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readWhole(fs: typeof import('node:fs'), Buffer: typeof import('node:buffer').Buffer, fd: number, file: string, ctx: ErrorContext): Uint8Array {
-  const { size } = fs.fstatSync(fd);
-  if (size >= 2 ** 31) throw new FormatError(`'${file}' is ${size} bytes; ONNX files over 2 GiB must keep their weights as external data`, ctx);
-  if (size > 0) {
-    const b = Buffer.allocUnsafeSlow(size);
-    const out = new Uint8Array(b.buffer, b.byteOffset, size);
-    let read = 0;
-    while (read < size) {
-      const n = fs.readSync(fd, out, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    if (read === size && fs.readSync(fd, new Uint8Array(1), 0, 1, size) === 0) return out;
-  }
-  return new Uint8Array(fs.readFileSync(file)); // a copy: small Buffers share a pool
+  }, owns);
 }
 
 /**
@@ -168,26 +121,14 @@ const refKey = (r: ExternalDataRef) => `${r.location}\u0000${r.offset}\u0000${r.
 /** Every tensor with external data in the model (initializers, tensor attributes, subgraphs). */
 function collectExternal(model: ModelProto, ctx: ErrorContext): ExternalDataRef[] {
   const out: ExternalDataRef[] = [];
-  const visitTensor = (tp: TensorProto | null | undefined) => {
-    if (!tp || tp.dataLocation !== 1) return;
+  forEachTensor(model, (tp) => {
+    if (tp.dataLocation !== 1) return;
     try {
       out.push(externalRefOf(tp, ctx));
     } catch (e) {
       if (!(e instanceof MoError)) throw e; // reported again, with context, by the importer
     }
-  };
-  const visitGraph = (g: GraphProto | null | undefined, depth: number) => {
-    if (!g || depth > 32) return;
-    for (const t of g.initializer ?? []) visitTensor(t as TensorProto);
-    for (const n of g.node ?? []) {
-      for (const a of n.attribute ?? []) {
-        visitTensor(a.t as TensorProto);
-        visitGraph(a.g, depth + 1);
-        for (const sg of a.graphs ?? []) visitGraph(sg, depth + 1);
-      }
-    }
-  };
-  visitGraph(model.graph, 0);
+  });
   return out;
 }
 

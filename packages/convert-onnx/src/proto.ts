@@ -68,9 +68,10 @@ export function int64ToNumber(v: Int64Like): number {
   return Number(int64ToBigInt(v));
 }
 
-/** True when the decoded message carries field `key` (absent fields are not own properties). */
+/** True when the decoded message carries field `key` (absent fields are undefined). */
 export function hasField(msg: object | null | undefined, key: string): boolean {
-  return !!msg && Object.prototype.hasOwnProperty.call(msg, key);
+  const v = msg ? (msg as Record<string, unknown>)[key] : undefined;
+  return v !== undefined && v !== null;
 }
 
 /**

@@ -37,10 +37,10 @@ export interface TensorDecodeOptions {
   /** Error context (file name). */
   readonly ctx?: ErrorContext;
   /**
-   * raw_data points into bytes the importer owns (read from a file by `loadOnnx`): tensors whose
-   * raw_data starts at a multiple of the element size view those bytes instead of copying them.
+   * True for raw_data in memory the importer owns (read from a file by `loadOnnx`): such tensors
+   * view those bytes instead of copying them when they start at a multiple of the element size.
    */
-  readonly ownsRawData?: boolean;
+  readonly ownsRawData?: (raw: Uint8Array) => boolean;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -97,7 +97,7 @@ export function tensorFromProto(tp: TensorProto, opts: TensorDecodeOptions = {})
   const raw = tp.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== nbytes) throw new FormatError(`raw_data of '${name}' has ${raw.length} bytes, expected ${nbytes} for ${dtype}[${shape.join(',')}]`, ctx);
-    return new Tensor(dtype, shape, opts.ownsRawData ? viewLittleEndian(dtype, raw, count) : fromLittleEndian(dtype, raw, count), undefined);
+    return new Tensor(dtype, shape, opts.ownsRawData?.(raw) ? viewLittleEndian(dtype, raw, count) : fromLittleEndian(dtype, raw, count), undefined);
   }
   return new Tensor(dtype, shape, fromTypedField(tp, dtype, count, ctx), undefined);
 }
@@ -140,8 +140,8 @@ export function fromLittleEndian(dtype: DType, bytes: Uint8Array, count: number)
 
 /**
  * Storage of `dtype` over little-endian `bytes` without copying when the host is little-endian and
- * `bytes` starts at a multiple of the element size (loadOnnx moves raw_data there: align-raw-data.ts);
- * otherwise one copy (fromLittleEndian).
+ * `bytes` starts at a multiple of the element size (loadOnnx reads large raw_data into buffers of
+ * their own: read-file.ts); otherwise one copy (fromLittleEndian).
  */
 function viewLittleEndian(dtype: DType, bytes: Uint8Array, count: number): TypedArray {
   const ctor = allocate(dtype, 0).constructor as unknown as { new (b: ArrayBufferLike, offset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number };

@@ -16,25 +16,53 @@ export const MAX_NESTING = 100;
 
 const utf8 = new TextDecoder('utf-8');
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Decoding is synchronous, so one reader serves every call (`start` ... `finish`). Keeping one
+ * object alive also keeps its shape alive: V8 discards optimized code whose object shapes were
+ * garbage-collected, and a reader per call would have the decoder recompiled after every GC.
+ */
 export class WireReader {
-  readonly view: DataView;
+  buf: Uint8Array = EMPTY;
+  view: DataView = new DataView(EMPTY.buffer as ArrayBufferLike);
   /** Position of the next byte to read. */
-  pos: number;
+  pos = 0;
+  /** Position of the last tag read by `tag()`. */
+  at = 0;
   /** Messages currently open (for the nesting limit). */
   depth = 0;
+  private what = '';
+  private ctx: ErrorContext = {};
 
-  constructor(
-    readonly buf: Uint8Array,
-    private readonly what: string,
-    private readonly ctx: ErrorContext,
-  ) {
+  /** Starts reading `buf` (`what` and `ctx` name it in errors). */
+  start(buf: Uint8Array, what: string, ctx: ErrorContext): this {
+    this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = 0;
+    this.at = 0;
+    this.depth = 0;
+    this.what = what;
+    this.ctx = ctx;
+    return this;
+  }
+
+  /** Lets go of the input (the reader outlives it). */
+  finish(): void {
+    this.start(EMPTY, '', {});
   }
 
   /** A FormatError at byte `at` (default: the current position). */
   fail(detail: string, at = this.pos): FormatError {
     return new FormatError(`cannot decode ${this.what}: ${detail} at offset ${at}`, { ...this.ctx, offset: at });
+  }
+
+  /** The tag of the next field (field number << 3 | wire type); field number 0 is invalid. */
+  tag(end: number): number {
+    this.at = this.pos;
+    const t = this.uint32(end);
+    if (t >>> 3 === 0) throw this.fail('field number 0', this.at);
+    return t;
   }
 
   /** A varint of up to 32 significant bits (longer encodings are truncated to their low 32 bits). */
