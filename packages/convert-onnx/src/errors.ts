@@ -1,6 +1,6 @@
 /**
  * Errors of the ONNX converter. Everything a reader throws for bad bytes is a `FormatError` (with
- * the byte offset when protobufjs reports one); everything that is valid ONNX but cannot be
+ * the byte offset where decoding failed); everything that is valid ONNX but cannot be
  * represented is an `UnsupportedOpError`, listing every offending node at once.
  */
 import { FormatError, MoError, UnsupportedOpError, type ErrorContext } from '@mo/ir';
@@ -63,8 +63,8 @@ export function reject(reason: string): never {
 }
 
 /**
- * Turns whatever protobufjs (or the JS engine, for absurd nesting) throws while decoding into a
- * `FormatError`, keeping the byte offset its message carries.
+ * Turns whatever escapes the decoder into a `FormatError` (the decoder's own errors already are
+ * one, with the byte offset), keeping a byte offset the message carries.
  */
 export function decodeError(e: unknown, what: string, ctx: ErrorContext = {}): MoError {
   if (e instanceof MoError) return e;

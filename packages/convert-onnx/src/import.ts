@@ -65,10 +65,10 @@ const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 const normDomain = (d: string | null | undefined): string => (d && !DEFAULT_DOMAINS.has(d) ? d : '');
 
 /**
- * Converts a decoded ModelProto into a Graph. `ownsBytes`: the model was decoded from bytes that
- * nothing else holds (a file `loadOnnx` read), so initializers may view them instead of copying.
+ * Converts a decoded ModelProto into a Graph. `ownsBytes(raw)` says that the raw_data `raw` lies in
+ * memory nothing else holds (read from a file by `loadOnnx`), so its tensor may view it, not copy it.
  */
-export function importModel(model: ModelProto, options: LoadOptions = {}, ownsBytes = false): Graph {
+export function importModel(model: ModelProto, options: LoadOptions = {}, ownsBytes?: (raw: Uint8Array) => boolean): Graph {
   const fileCtx: ErrorContext = options.fileName ? { file: options.fileName } : {};
   if (!model.graph) throw new FormatError('the model has no graph', fileCtx);
   const irVersion = int64ToNumber(model.irVersion as never);
@@ -147,14 +147,14 @@ class GraphImporter {
     private readonly opsets: ReadonlyMap<string, number>,
     private readonly options: LoadOptions,
     private readonly ctx: ErrorContext,
-    private readonly ownsBytes: boolean,
+    private readonly ownsBytes: ((raw: Uint8Array) => boolean) | undefined,
   ) {}
 
   private tensorOpts(value?: string) {
     return {
       ...(this.options.externalData ? { externalData: this.options.externalData } : {}),
       ctx: { ...this.ctx, ...(value ? { value } : {}) },
-      ownsRawData: this.ownsBytes,
+      ...(this.ownsBytes ? { ownsRawData: this.ownsBytes } : {}),
     };
   }
 

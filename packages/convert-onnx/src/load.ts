@@ -4,7 +4,8 @@
  */
 import { FormatError, MoError, type ErrorContext, type Graph, type Tensor } from '@mo/ir';
 import { importModel, type LoadOptions } from './import.js';
-import { decodeModel, decodeTensorProto, type GraphProto, type ModelProto, type TensorProto } from './proto.js';
+import { decodeModel, decodeTensorProto, type ModelProto } from './proto.js';
+import { forEachTensor, readModelFile } from './read-file.js';
 import { externalRefOf, tensorFromProto, type ExternalDataRef } from './tensor-decode.js';
 
 export type { LoadOptions };
@@ -46,21 +47,16 @@ export function parseOnnx(bytes: Uint8Array, options: LoadOptions = {}): Graph {
  */
 export async function loadOnnx(source: Uint8Array | string, options: LoadFileOptions = {}): Promise<Graph> {
   if (typeof source !== 'string') return parseOnnx(source, options);
-  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
-  const path = await nodeBuiltin<typeof import('node:path')>('node:path');
+  const fsSync = await nodeBuiltin<typeof import('node:fs')>('node:fs');
+  const { Buffer } = await nodeBuiltin<typeof import('node:buffer')>('node:buffer');
   const fileName = options.fileName ?? source;
   const ctx: ErrorContext = { file: fileName };
-  let buf: Uint8Array;
-  try {
-    buf = await readWhole(fs, source);
-  } catch (e) {
-    throw new FormatError(`cannot read '${source}': ${(e as Error).message}`, ctx);
-  }
-  const model = decodeModel(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), ctx);
+  const { model, owns } = readModelFile(fsSync, Buffer, source, ctx);
   const refs = collectExternal(model, ctx);
-  // `buf` is this call's own copy of the file: aligned raw_data is used in place.
-  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, true);
+  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, owns);
 
+  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await nodeBuiltin<typeof import('node:path')>('node:path');
   const baseDir = await fs.realpath(path.dirname(path.resolve(source)));
   const limit = options.maxExternalBytes ?? 8 * 2 ** 30;
   const chunks = new Map<string, Uint8Array>();
@@ -109,35 +105,7 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
       if (!c) throw new FormatError(`external data of '${ref.tensor}' was not read`, ctx);
       return c;
     },
-  }, true);
-}
-
-/**
- * The whole file in one buffer of its own, read with as few reads as the OS allows (readFile
- * reads in 512 KiB chunks, one event-loop turn each). Files that grow while read are re-read
- * through readFile.
- */
-async function readWhole(fs: typeof import('node:fs/promises'), file: string): Promise<Uint8Array> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    if (size > 0 && size < 2 ** 31) {
-      const out = new Uint8Array(size);
-      let read = 0;
-      while (read < size) {
-        const { bytesRead } = await fh.read(out, read, size - read, read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      if (read === size) {
-        const { bytesRead } = await fh.read(new Uint8Array(1), 0, 1, size);
-        if (bytesRead === 0) return out;
-      }
-    }
-    return await fh.readFile();
-  } finally {
-    await fh.close();
-  }
+  }, owns);
 }
 
 /**
@@ -153,26 +121,14 @@ const refKey = (r: ExternalDataRef) => `${r.location}\u0000${r.offset}\u0000${r.
 /** Every tensor with external data in the model (initializers, tensor attributes, subgraphs). */
 function collectExternal(model: ModelProto, ctx: ErrorContext): ExternalDataRef[] {
   const out: ExternalDataRef[] = [];
-  const visitTensor = (tp: TensorProto | null | undefined) => {
-    if (!tp || tp.dataLocation !== 1) return;
+  forEachTensor(model, (tp) => {
+    if (tp.dataLocation !== 1) return;
     try {
       out.push(externalRefOf(tp, ctx));
     } catch (e) {
       if (!(e instanceof MoError)) throw e; // reported again, with context, by the importer
     }
-  };
-  const visitGraph = (g: GraphProto | null | undefined, depth: number) => {
-    if (!g || depth > 32) return;
-    for (const t of g.initializer ?? []) visitTensor(t as TensorProto);
-    for (const n of g.node ?? []) {
-      for (const a of n.attribute ?? []) {
-        visitTensor(a.t as TensorProto);
-        visitGraph(a.g, depth + 1);
-        for (const sg of a.graphs ?? []) visitGraph(sg, depth + 1);
-      }
-    }
-  };
-  visitGraph(model.graph, 0);
+  });
   return out;
 }
 

@@ -37,10 +37,10 @@ export interface TensorDecodeOptions {
   /** Error context (file name). */
   readonly ctx?: ErrorContext;
   /**
-   * raw_data points into bytes the importer owns (read from a file by `loadOnnx`): tensors whose
-   * raw_data is suitably aligned keep viewing those bytes instead of copying them.
+   * True for raw_data in memory the importer owns (read from a file by `loadOnnx`): such tensors
+   * view those bytes instead of copying them when they start at a multiple of the element size.
    */
-  readonly ownsRawData?: boolean;
+  readonly ownsRawData?: (raw: Uint8Array) => boolean;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -97,11 +97,7 @@ export function tensorFromProto(tp: TensorProto, opts: TensorDecodeOptions = {})
   const raw = tp.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== nbytes) throw new FormatError(`raw_data of '${name}' has ${raw.length} bytes, expected ${nbytes} for ${dtype}[${shape.join(',')}]`, ctx);
-    if (!opts.ownsRawData) return new Tensor(dtype, shape, fromLittleEndian(dtype, raw, count), undefined);
-    const data = viewLittleEndian(dtype, raw, count);
-    // Moved into alignment: the proto's view must follow, should the tensor be decoded again.
-    if (data.buffer === raw.buffer && data.byteOffset !== raw.byteOffset) tp.rawData = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    return new Tensor(dtype, shape, data, undefined);
+    return new Tensor(dtype, shape, opts.ownsRawData?.(raw) ? viewLittleEndian(dtype, raw, count) : fromLittleEndian(dtype, raw, count), undefined);
   }
   return new Tensor(dtype, shape, fromTypedField(tp, dtype, count, ctx), undefined);
 }
@@ -144,31 +140,14 @@ export function fromLittleEndian(dtype: DType, bytes: Uint8Array, count: number)
 
 /**
  * Storage of `dtype` over little-endian `bytes` without copying when the host is little-endian and
- * `bytes` starts at a multiple of the element size; otherwise one copy (fromLittleEndian).
+ * `bytes` starts at a multiple of the element size (loadOnnx reads large raw_data into buffers of
+ * their own: read-file.ts); otherwise one copy (fromLittleEndian).
  */
 function viewLittleEndian(dtype: DType, bytes: Uint8Array, count: number): TypedArray {
   const ctor = allocate(dtype, 0).constructor as unknown as { new (b: ArrayBufferLike, offset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number };
   const size = ctor.BYTES_PER_ELEMENT;
-  if (!LITTLE_ENDIAN && size > 1) return fromLittleEndian(dtype, bytes, count);
-  const shift = bytes.byteOffset % size;
-  if (shift === 0) return new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
-  // Misaligned: move the bytes back by `shift` within the owned buffer. The bytes just before
-  // raw_data are that field's own tag and length varint (at least 1 + varintSize(length) bytes),
-  // which nothing references once decoded, so a shift up to that size clobbers nothing else.
-  if (shift > 1 + varintSize(bytes.byteLength)) return fromLittleEndian(dtype, bytes, count);
-  const whole = new Uint8Array(bytes.buffer);
-  const start = bytes.byteOffset - shift;
-  whole.copyWithin(start, bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return new ctor(bytes.buffer, start, bytes.byteLength / size);
-}
-
-function varintSize(n: number): number {
-  let k = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    k++;
-  }
-  return k;
+  if ((!LITTLE_ENDIAN && size > 1) || bytes.byteOffset % size) return fromLittleEndian(dtype, bytes, count);
+  return new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
 }
 
 /** Storage bytes of a tensor in little-endian order. */
