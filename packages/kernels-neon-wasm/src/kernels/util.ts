@@ -30,3 +30,12 @@ export function permKeepsOrder(shape: readonly number[], perm: readonly number[]
   for (let i = 1; i < order.length; i++) if (order[i] < order[i - 1]) return false;
   return true;
 }
+
+/**
+ * The float32 elements of a constant without copying when its storage already is a Float32Array
+ * (packing reads it once; a copy per weight would double what packing leaves to the allocator).
+ * Read-only: inputs are never mutated.
+ */
+export function f32Data(t: Tensor): Float32Array {
+  return t.dtype === 'float32' && t.data instanceof Float32Array && t.data.length === t.size ? t.data : t.toFloat32();
+}

@@ -47,9 +47,12 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
     const dw = forceDw ?? selectDwconvVariant(ks, channels);
     const ch = dw.channels;
     const blocks = Math.ceil(m / ch);
-    const packed = new Float32Array(blocks * (ks + 1) * ch);
+    // packed straight into wasm memory (no JavaScript staging copy left to the allocator)
+    const ptr = heap.calloc(blocks * (ks + 1) * ch * 4);
+    const packed = heap.f32;
+    const at = ptr >> 2;
     for (let b = 0; b < blocks; b++) {
-      const base = b * (ks + 1) * ch;
+      const base = at + b * (ks + 1) * ch;
       for (let j = 0; j < ch; j++) {
         const c = b * ch + j;
         if (c >= m) continue;
@@ -57,16 +60,15 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
         for (let t = 0; t < ks; t++) packed[base + (t + 1) * ch + j] = w[c * ks + t];
       }
     }
-    const ptr = heap.alloc(packed.length * 4);
-    heap.writeF32(ptr, packed);
     return { kind: 'dwconv', m, cg, mg, group, kh, kw, weights: [ptr], dw, release: release([ptr]) };
   }
   const k = ks * cg;
   const ptrs: number[] = [];
   const panels = Math.ceil(mg / NR);
   for (let g = 0; g < group; g++) {
-    const packed = new Float32Array(packedGemmBytes(k, mg) / 4);
-    let o = 0;
+    const ptr = heap.alloc(packedGemmBytes(k, mg));
+    const packed = heap.f32;
+    let o = ptr >> 2;
     for (let p = 0; p < panels; p++) {
       for (let j = 0; j < NR; j++) {
         const n = p * NR + j;
@@ -82,8 +84,6 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
         }
       }
     }
-    const ptr = heap.alloc(packed.length * 4);
-    heap.writeF32(ptr, packed);
     ptrs.push(ptr);
   }
   return { kind: 'igemm', m, cg, mg, group, kh, kw, weights: ptrs, release: release(ptrs) };

@@ -149,9 +149,9 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
   /** Upload of a float32 constant into session memory (cached across plans). */
   const persistent = (name: string, t: Tensor, layout: Layout): Loc => {
     const ptr = services.cached(`const|${name}|${layout}`, () => {
-      const data = layout === 'cl' ? transposeToChannelsLast(t) : t.toFloat32();
-      const p = heap.alloc(data.length * 4);
-      heap.writeF32(p, data);
+      const p = heap.alloc(t.size * 4);
+      if (layout === 'cl') transposeToChannelsLast(t, heap.f32, p >> 2);
+      else heap.writeF32(p, t.dtype === 'float32' && t.data instanceof Float32Array ? t.data : t.toFloat32());
       return p;
     }, (p) => heap.release(p));
     return { kind: 'persistent', ptr, layout };
@@ -353,14 +353,11 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
   return new Plan(bound, info, fallback, feeds, outputs, arenaBytes, state, allocations, rt);
 }
 
-/** An NCHW-ordered float32 tensor as channels-last data. */
-function transposeToChannelsLast(t: Tensor): Float32Array {
-  const src = t.toFloat32();
+/** Writes an NCHW-ordered float32 tensor as channels-last data into `out` at element `at`. */
+function transposeToChannelsLast(t: Tensor, out: Float32Array, at: number): void {
   const [n, c] = t.shape;
   const s = sizeOf(t.shape.slice(2));
-  const out = new Float32Array(src.length);
-  for (let b = 0; b < n; b++) for (let ci = 0; ci < c; ci++) for (let p = 0; p < s; p++) out[(b * s + p) * c + ci] = src[(b * c + ci) * s + p];
-  return out;
+  for (let b = 0; b < n; b++) for (let ci = 0; ci < c; ci++) for (let p = 0; p < s; p++) out[at + (b * s + p) * c + ci] = t.get((b * c + ci) * s + p);
 }
 
 function bindFallback(rt: Runtime, node: Node, inLocs: readonly (Loc | undefined)[], outLocs: readonly (Loc | undefined)[], inTypes: readonly (TensorType | undefined)[], b: BindContext, state: () => RunState): () => void {
