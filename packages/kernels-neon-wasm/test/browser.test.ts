@@ -115,7 +115,7 @@ describe('browser (headless Chromium)', () => {
   });
 
   it('runs MobileNetV2 from the ESM build like Node, and 2 Web Worker threads give the 1-thread bits', async () => {
-    const { runCase } = (await import('./browser/model-case.mjs')) as { runCase(t: number): Promise<CaseResult> };
+    const { runCase } = await import('./browser/model-case.mjs');
     const node = await runCase(1);
     const page = await open('/isolated.html');
     const config = await page.evaluate(() => ({ ...(window as unknown as { moConfig: object }).moConfig, isolated: crossOriginIsolated }));
@@ -142,7 +142,7 @@ describe('browser (headless Chromium)', () => {
     const r = await runIn(page, 2);
     expect(pageErrors).toEqual([]);
     expect(r.threads).toBe(1);
-    const { runCase } = (await import('./browser/model-case.mjs')) as { runCase(t: number): Promise<CaseResult> };
+    const { runCase } = await import('./browser/model-case.mjs');
     expect(Float32Array.from(r.logits)).toEqual(Float32Array.from((await runCase(1)).logits));
     await page.close();
   });

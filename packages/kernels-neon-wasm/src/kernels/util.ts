@@ -2,6 +2,7 @@
 import type { Tensor, TensorType } from '@mo/ir';
 import { planActivation, type ActivationPlan } from '../operators/activation.js';
 import type { PlanContext } from '../session/registry.js';
+import type { Runtime } from '../runtime/module.js';
 
 export const shapeOf = (t: TensorType | Tensor | undefined): number[] => (t ? (t.shape as number[]) : []);
 export const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -39,3 +40,10 @@ export function permKeepsOrder(shape: readonly number[], perm: readonly number[]
 export function f32Data(t: Tensor): Float32Array {
   return t.dtype === 'float32' && t.data instanceof Float32Array && t.data.length === t.size ? t.data : t.toFloat32();
 }
+
+/**
+ * Release functions for `ctx.cached`, made here rather than inside a kernel's `plan` so that the
+ * cache entry does not keep that call's scope (the unpacked weights) alive with the packed block.
+ */
+export const releaseHeapBlock = (rt: Runtime) => (p: number): void => rt.heap.release(p);
+export const releasePacked = (p: { release(): void }): void => p.release();
