@@ -38,6 +38,10 @@ const SEED = arg('seed', 1);
 const THREADS = arg('threads', 2);
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const mb = (b) => `${(b / 2 ** 20).toFixed(1)} MB`;
+function median(a) {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
 
 // ------------------------------------------------------------------ memory mode (child process)
 // How "resident memory of a session" is measured (fresh process, Linux):
@@ -119,6 +123,62 @@ if (THREADS > 1) {
   }
 }
 
+// ------------------------------------------------------------------ --threads-only: 1 vs T threads, interleaved
+// Pairs of runs (1 thread, T threads; the order alternates every pair) so that both see the same
+// moments of a shared machine; prints the median and best-of latency ratios and the per-pair
+// ratios' median, with the load average. Also the cost of one parallel step with nothing to do
+// (writing the tasks, waking the spinning worker, waiting for it): the per-step synchronisation.
+if (process.argv.includes('--threads-only')) {
+  if (!s2 || s2.threads < 2) throw new Error('threads are not available here');
+  const out2 = Float32Array.from(s2.runSync(feed).logits.data);
+  const same = out2.every((v, i) => Object.is(v, outMo[i]));
+  console.log(`${s2.threads} threads vs 1: logits bitwise identical: ${same}`);
+  if (!same) process.exit(1);
+  const into2 = { logits: new Float32Array(1000) };
+  const one = () => s1.runSync(feed, { into });
+  const two = () => s2.runSync(feed, { into: into2 });
+  for (let i = 0; i < 5; i++) (one(), two());
+  const t1 = [];
+  const t2 = [];
+  const pair = [];
+  const time = (f) => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  };
+  const pairs = arg('runs', 200);
+  for (let r = 0; r < pairs; r++) {
+    let a;
+    let b;
+    if (r % 2) {
+      b = time(two);
+      a = time(one);
+    } else {
+      a = time(one);
+      b = time(two);
+    }
+    t1.push(a);
+    t2.push(b);
+    pair.push(a / b);
+  }
+  const rt = s2['runtime']; // private field, benchmark only
+  const nop = rt.parallel(Array.from({ length: s2.threads }, () => ['x32_fill', [0, 0, 0]]));
+  const sync = [];
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) nop();
+    sync.push(((performance.now() - t0) / 2000) * 1000);
+  }
+  const m1 = median(t1);
+  const m2 = median(t2);
+  console.log(`latency over ${pairs} interleaved pairs, ms: 1 thread median ${m1.toFixed(2)} [min ${Math.min(...t1).toFixed(2)}], ${s2.threads} threads median ${m2.toFixed(2)} [min ${Math.min(...t2).toFixed(2)}]`);
+  console.log(`speed-up ${s2.threads} threads / 1: ${(m1 / m2).toFixed(2)}x median, ${(Math.min(...t1) / Math.min(...t2)).toFixed(2)}x best-of, ${median(pair).toFixed(2)}x median of per-pair ratios (best pair ${Math.max(...pair).toFixed(2)}x)  (target >= 1.7x on an idle machine)`);
+  console.log(`one empty parallel step (synchronisation only): ${Math.min(...sync).toFixed(2)} µs best, ${median(sync).toFixed(2)} µs median; ${s2.kernels.length} steps per run`);
+  console.log(`load average after: ${load()}`);
+  s2.dispose();
+  process.exit(0);
+}
+
 // onnxruntime-web
 try {
   const ort = await import('onnxruntime-web');
@@ -188,10 +248,6 @@ for (let r = 0; r < RUNS; r++) {
     e.times.push(performance.now() - t0);
   }
 }
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const loadAfter = load();
 console.log(`\nlatency, ms (median of ${RUNS} round-robin runs after 5 warm-up runs; min in brackets)`);
 const med = {};

@@ -140,8 +140,8 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
       }
     }
     const w = pc.weights[0];
-    const threads = pixels * channels * ks >= PARALLEL_MIN_MACS / 4 ? rt.threads : 1;
-    const run = rt.parallel(splitRange(pixels, threads, 1).map(([p0, p1]) => {
+    const parts = pixels * channels * ks >= PARALLEL_MIN_MACS / 4 ? rt.parts : 1;
+    const run = rt.parallel(splitRange(pixels, parts, 1).map(([p0, p1]) => {
       const i0 = ind + p0 * ks * 4;
       const y0 = y + p0 * channels * 4;
       const args = dw.taps ? [channels, p1 - p0, i0, w, y0, ks * 4, 0, act.min, act.max] : [channels, p1 - p0, ks, i0, w, y0, ks * 4, 0, act.min, act.max];
@@ -189,10 +189,9 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
     }
   }
   const kc = pc.cg * 4;
-  const threads = pixels * pc.m * pc.cg * ks >= PARALLEL_MIN_MACS ? rt.threads : 1;
-  const parts = splitRange(pixels, threads, mr);
+  const ranges = splitRange(pixels, pixels * pc.m * pc.cg * ks >= PARALLEL_MIN_MACS ? rt.parts : 1, mr);
   const calls = pc.weights.map((w, gi) =>
-    rt.parallel(parts.map(([p0, p1]) => [v.tiles, [p1 - p0, pc.mg, kc, ks, ind + (p0 / mr) * ks * mr * 4, w, y + p0 * pc.m * 4 + gi * pc.mg * 4, pc.m * 4, gi * pc.cg * 4, zero, act.min, act.max]] as const)),
+    rt.parallel(ranges.map(([p0, p1]) => [v.tiles, [p1 - p0, pc.mg, kc, ks, ind + (p0 / mr) * ks * mr * 4, w, y + p0 * pc.m * 4 + gi * pc.mg * 4, pc.m * 4, gi * pc.cg * 4, zero, act.min, act.max]] as const)),
   );
   const run = calls.length === 1 ? calls[0] : () => { for (const c of calls) c(); };
   return { run: act.post ? () => (run(), post()) : run, ukernel: v.name };

@@ -104,16 +104,16 @@ export function splitRange(total: number, parts: number, unit: number): [number,
 export function bindGemm(rt: Runtime, p: GemmProblem, variant: GemmVariant = selectGemmVariant(F32_GEMM_VARIANTS, p.m)): () => void {
   const { m, n, k, a, lda, w, c, ldc, min, max } = p;
   if (m === 0 || n === 0) return () => {};
-  const threads = m * n * k >= PARALLEL_MIN_MACS ? rt.threads : 1;
-  if (threads === 1) {
+  const parts = m * n * k >= PARALLEL_MIN_MACS ? rt.parts : 1;
+  if (parts === 1) {
     const f = rt.fn(variant.tiles);
     return () => f(m, n, k, a, lda * 4, w, c, ldc * 4, min, max);
   }
-  const rows = splitRange(m, threads, variant.mr);
-  if (rows.length === threads || rows.length >= Math.ceil(n / NR)) {
+  const rows = splitRange(m, parts, variant.mr);
+  if (rows.length >= rt.threads * 2 || rows.length >= Math.ceil(n / NR)) {
     return rt.parallel(rows.map(([r0, r1]) => [variant.tiles, [r1 - r0, n, k, a + r0 * lda * 4, lda * 4, w, c + r0 * ldc * 4, ldc * 4, min, max]]));
   }
   const panelBytes = (NR + k * NR) * 4;
-  const cols = splitRange(n, threads, NR);
+  const cols = splitRange(n, parts, NR);
   return rt.parallel(cols.map(([c0, c1]) => [variant.tiles, [m, c1 - c0, k, a, lda * 4, w + (c0 / NR) * panelBytes, c + c0 * 4, ldc * 4, min, max]]));
 }

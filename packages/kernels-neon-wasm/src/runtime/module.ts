@@ -6,7 +6,10 @@ import { UnsupportedOpError } from '@mo/ir';
 import { hardwareConfig } from '../config.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_THREADS_BASE64 } from '../wasm/kernels-wasm.generated.js';
 import { Heap } from './heap.js';
-import { ThreadPool, threadPoolStartsSync, threadPoolSupported, type Task } from './threads.js';
+import { MAX_CHUNKS, ThreadPool, threadPoolStartsSync, threadPoolSupported, type Task } from './threads.js';
+
+/** Chunks per thread in a parallel step: threads that start late or run slower take fewer. */
+const CHUNKS_PER_THREAD = 4;
 
 /** The exports of the kernels module: functions by name, plus the memory. */
 export type KernelExports = Record<string, (...args: number[]) => number | void>;
@@ -96,6 +99,14 @@ export class Runtime {
   /** Threads that run kernels (1 + workers). */
   get threads(): number {
     return this.pool ? this.pool.threads : 1;
+  }
+
+  /**
+   * How many chunks to cut a parallel step into (1 without workers): a few per thread, claimed
+   * dynamically, so that a thread the OS runs late does not hold the others up.
+   */
+  get parts(): number {
+    return this.pool ? Math.min(MAX_CHUNKS, this.pool.threads * CHUNKS_PER_THREAD) : 1;
   }
 
   /**

@@ -1,14 +1,19 @@
 /**
  * Threads: a pool of workers sharing the runtime's wasm memory — Node worker_threads, or Web
  * Workers in a cross-origin-isolated browser page. Every worker instantiates the shared-memory
- * build of the kernels module on that memory, then waits on a control block (Atomics) for a task:
- * an export index and its arguments, written into its slot. The calling thread runs the first task
- * itself and spins on the control block until the others are done (no postMessage per step: a
- * step of MobileNetV2 takes ~0.1-2 ms, a message round trip about as long). Tasks never allocate,
- * so the heap stays single-threaded (only the main thread allocates).
+ * build of the kernels module on that memory, then waits on a control block (Atomics) for a job.
+ * A job is a list of chunks (independent calls: an export index and its arguments, written into
+ * one slot each), usually a few per thread. Every thread, the caller included, claims chunks with
+ * a compare-and-swap on one ticket word until none are left, so a worker that the OS has not
+ * scheduled yet (a loaded machine) costs nothing: the caller runs its share, and waits only for a
+ * chunk a worker has actually started. No postMessage per step: a step of MobileNetV2 takes
+ * ~0.05-1 ms, a message round trip about as long. Chunks never allocate, so the heap stays
+ * single-threaded (only the main thread allocates). Which thread runs a chunk never changes what
+ * it computes: results do not depend on the number of threads.
  *
- * Control block (i32 words): [0] generation (bumped to start a job), [1] tasks still running,
- * [2] workers ready, [3] stop flag. Slot per worker: i32 [fn index, arg count], then 16 f64 args.
+ * Control block (i32 words): [0] generation (set to start a job), [1] chunks done, [2] workers
+ * ready, [3] stop flag, [4] scratch (probe), [5] ticket = (generation & 0x3ff) << 22 | chunks << 11
+ * | next chunk. Slot per chunk: i32 [fn index, arg count], then 16 f64 args.
  */
 import { ArgumentError, UnsupportedOpError } from '@mo/ir';
 import type { Heap } from './heap.js';
@@ -17,7 +22,9 @@ const SLOT_BYTES = 256;
 const ARGS_OFFSET = 64;
 const MAX_ARGS = 16;
 /** How long an idle worker polls before sleeping in Atomics.wait: longer than the gap between two parallel steps. */
-const DEFAULT_SPIN_MS = 2;
+const DEFAULT_SPIN_MS = 1;
+/** Most chunks in one job (the ticket word has 11 bits for the count). */
+export const MAX_CHUNKS = 64;
 const START_TIMEOUT_MS = 30_000;
 
 /** Names of the exported functions, sorted: the same table in every thread. */
@@ -30,7 +37,7 @@ interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly ctrl: number;
-  readonly slot: number;
+  readonly slots: number;
   readonly spinMs: number;
 }
 
@@ -42,8 +49,6 @@ const WORKER_MAIN = `function workerMain(d) {
   const i32 = new Int32Array(d.memory.buffer);
   const f64 = new Float64Array(d.memory.buffer);
   const c = d.ctrl >> 2;
-  const s = d.slot >> 2;
-  const a = (d.slot + ${ARGS_OFFSET}) >> 3;
   let gen = Atomics.load(i32, c);
   Atomics.add(i32, c + 2, 1);
   Atomics.notify(i32, c + 2);
@@ -57,14 +62,21 @@ const WORKER_MAIN = `function workerMain(d) {
     }
     gen = Atomics.load(i32, c);
     if (Atomics.load(i32, c + 3) === 1) break;
-    const fi = i32[s];
-    if (fi >= 0) {
+    for (;;) {
+      const t = Atomics.load(i32, c + 5);
+      if (t >>> 22 !== (gen & 0x3ff)) break; // a newer job: see it through the generation word
+      const idx = t & 0x7ff;
+      if (idx >= ((t >>> 11) & 0x7ff)) break;
+      if (Atomics.compareExchange(i32, c + 5, t, t + 1) !== t) continue;
+      const s = (d.slots + idx * ${SLOT_BYTES}) >> 2;
       const n = i32[s + 1];
+      const a = (d.slots + idx * ${SLOT_BYTES} + ${ARGS_OFFSET}) >> 3;
       args.length = n;
       for (let k = 0; k < n; k++) args[k] = f64[a + k];
-      fns[fi](...args);
+      fns[i32[s]](...args);
+      Atomics.add(i32, c + 1, 1);
+      Atomics.notify(i32, c + 1);
     }
-    if (Atomics.sub(i32, c + 1, 1) === 1) Atomics.notify(i32, c + 1);
   }
 }`;
 
@@ -185,9 +197,9 @@ export class ThreadPool {
     this.local = exports;
     this.table = new Map(exportTable(exports).map((n, i) => [n, i]));
     this.ctrl = heap.calloc(64);
-    this.slots = heap.calloc(SLOT_BYTES * size);
+    this.slots = heap.calloc(SLOT_BYTES * MAX_CHUNKS);
     this.blocking = canBlock(heap.i32, (this.ctrl >> 2) + 4);
-    for (let w = 0; w < size; w++) this.workers.push(spawn({ module, memory, ctrl: this.ctrl, slot: this.slots + w * SLOT_BYTES, spinMs }));
+    for (let w = 0; w < size; w++) this.workers.push(spawn({ module, memory, ctrl: this.ctrl, slots: this.slots, spinMs }));
     if (!wait) return;
     if (!this.blocking) throw new UnsupportedOpError('this thread cannot block while workers start; use createSession (async)');
     const i32 = heap.i32;
@@ -225,32 +237,42 @@ export class ThreadPool {
     return this.size + 1;
   }
 
-  /** Runs tasks[0] here and tasks[1..] on the workers (at most size + 1 tasks); returns when all are done. */
+  /**
+   * Runs every task (at most MAX_CHUNKS), on this thread and the workers, each exactly once;
+   * returns when all are done.
+   */
   run(tasks: readonly Task[]): void {
     if (this.stopped) throw new ArgumentError('the thread pool is stopped');
-    if (tasks.length > this.size + 1) throw new ArgumentError(`${tasks.length} tasks for ${this.size + 1} threads`);
+    const n = tasks.length;
+    if (n > MAX_CHUNKS) throw new ArgumentError(`${n} tasks in one job; at most ${MAX_CHUNKS}`);
     const i32 = this.heap.i32;
     const f64 = this.heap.f64;
-    for (let w = 0; w < this.size; w++) {
-      const t = tasks[w + 1];
-      const s = (this.slots + w * SLOT_BYTES) >> 2;
-      if (!t) {
-        i32[s] = -1;
-        continue;
-      }
+    for (let k = 0; k < n; k++) {
+      const t = tasks[k];
       const fi = this.table.get(t[0]);
       if (fi === undefined || t[1].length > MAX_ARGS) throw new ArgumentError(`bad task ${t[0]}`);
+      const s = (this.slots + k * SLOT_BYTES) >> 2;
       i32[s] = fi;
       i32[s + 1] = t[1].length;
-      f64.set(t[1], (this.slots + w * SLOT_BYTES + ARGS_OFFSET) >> 3);
+      f64.set(t[1], (this.slots + k * SLOT_BYTES + ARGS_OFFSET) >> 3);
     }
     const c = this.ctrl >> 2;
-    Atomics.store(i32, c + 1, this.size);
-    Atomics.add(i32, c, 1);
+    const gen = (Atomics.load(i32, c) + 1) | 0;
+    Atomics.store(i32, c + 1, 0);
+    Atomics.store(i32, c + 5, ((gen & 0x3ff) << 22) | (n << 11));
+    Atomics.store(i32, c, gen);
     Atomics.notify(i32, c);
-    if (tasks[0]) (this.local[tasks[0][0]] as (...a: readonly number[]) => void)(...tasks[0][1]);
-    // the workers' share ends about when ours does: spin, then (where allowed) sleep
-    for (let v = Atomics.load(i32, c + 1), k = 0; v !== 0; v = Atomics.load(i32, c + 1), k++) {
+    // claim chunks like any worker; run them on this thread's instance
+    for (;;) {
+      const t = Atomics.load(i32, c + 5);
+      const idx = t & 0x7ff;
+      if (idx >= n) break;
+      if (Atomics.compareExchange(i32, c + 5, t, t + 1) !== t) continue;
+      (this.local[tasks[idx][0]] as (...a: readonly number[]) => void)(...tasks[idx][1]);
+      Atomics.add(i32, c + 1, 1);
+    }
+    // only chunks a worker has started are left: spin, then (where allowed) sleep
+    for (let v = Atomics.load(i32, c + 1), k = 0; v !== n; v = Atomics.load(i32, c + 1), k++) {
       if (this.blocking && k > 20000) Atomics.wait(i32, c + 1, v, 50);
     }
   }
