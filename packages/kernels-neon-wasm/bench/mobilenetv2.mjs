@@ -14,7 +14,7 @@
 //   npm run build && npm run bench:mobilenetv2 [-- --runs 30 --seed 1 --threads 2]
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -38,26 +38,53 @@ const SEED = arg('seed', 1);
 const THREADS = arg('threads', 2);
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const mb = (b) => `${(b / 2 ** 20).toFixed(1)} MB`;
+function median(a) {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
 
 // ------------------------------------------------------------------ memory mode (child process)
+// How "resident memory of a session" is measured (fresh process, Linux):
+//   R0   = RSS after building the graph (the caller's weights, not the session's) and a full GC;
+//   then the kernel's peak-RSS mark is reset (`5` into /proc/self/clear_refs);
+//   createSessionSync(graph) + 2 x runSync, one turn of the event loop (as in any application:
+//   the session holds its prepared graph weakly, and WeakRef targets live until the job ends), GC;
+//   R1   = RSS then, HWM = VmHWM (the peak since the reset);
+//   peak resident = HWM - R0, resident after = R1 - R0; both are divided by the planned bytes
+//   (packed weights + planned arena + plan buffers: the session's bytes in use in the wasm heap).
+const procStatus = (key) => {
+  try {
+    const m = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+};
 if (process.argv.includes('--memory-child')) {
   const graph = mobilenetV2({ seed: SEED });
   const feed = { input: new ir.Tensor('float32', [1, 3, 224, 224], new Float32Array(3 * 224 * 224).fill(0.5)) };
   globalThis.gc?.();
   const m0 = process.memoryUsage();
   const before = m0.rss;
+  let hwmReset = true;
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    hwmReset = false; // then the peak is the process's maxRSS, which includes building the graph
+  }
   const session = mo.createSessionSync(graph);
   session.runSync(feed);
   session.runSync(feed);
+  await new Promise((r) => setTimeout(r, 10));
   globalThis.gc?.();
   const m1 = process.memoryUsage();
   const after = m1.rss;
+  const peak = (hwmReset && procStatus('VmHWM')) || process.resourceUsage().maxRSS * 1024;
   const wasmBytes = session['runtime'].memory.buffer.byteLength; // private field, benchmark only
   const jsHeap = m1.heapUsed - m0.heapUsed;
   const jsBuffers = m1.arrayBuffers - m0.arrayBuffers; // the wasm memory is not counted here
-  const peak = process.resourceUsage().maxRSS * 1024;
   const s = session.stats;
-  console.log(JSON.stringify({ before, after, peak, arenaBytes: s.arenaBytes, heapBytes: s.heapBytes, wasmBytes, jsHeap, jsBuffers }));
+  console.log(JSON.stringify({ before, after, peak, hwmReset, arenaBytes: s.arenaBytes, heapBytes: s.heapBytes, wasmBytes, jsHeap, jsBuffers }));
   process.exit(0);
 }
 
@@ -94,6 +121,62 @@ if (THREADS > 1) {
     const into2 = { logits: new Float32Array(1000) };
     engines.push({ name: `mo session.runSync, ${s2.threads} threads`, tag: 'mo2', fn: () => s2.runSync(feed, { into: into2 }), out: Float32Array.from(s2.runSync(feed).logits.data) });
   }
+}
+
+// ------------------------------------------------------------------ --threads-only: 1 vs T threads, interleaved
+// Pairs of runs (1 thread, T threads; the order alternates every pair) so that both see the same
+// moments of a shared machine; prints the median and best-of latency ratios and the per-pair
+// ratios' median, with the load average. Also the cost of one parallel step with nothing to do
+// (writing the tasks, waking the spinning worker, waiting for it): the per-step synchronisation.
+if (process.argv.includes('--threads-only')) {
+  if (!s2 || s2.threads < 2) throw new Error('threads are not available here');
+  const out2 = Float32Array.from(s2.runSync(feed).logits.data);
+  const same = out2.every((v, i) => Object.is(v, outMo[i]));
+  console.log(`${s2.threads} threads vs 1: logits bitwise identical: ${same}`);
+  if (!same) process.exit(1);
+  const into2 = { logits: new Float32Array(1000) };
+  const one = () => s1.runSync(feed, { into });
+  const two = () => s2.runSync(feed, { into: into2 });
+  for (let i = 0; i < 5; i++) (one(), two());
+  const t1 = [];
+  const t2 = [];
+  const pair = [];
+  const time = (f) => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  };
+  const pairs = arg('runs', 200);
+  for (let r = 0; r < pairs; r++) {
+    let a;
+    let b;
+    if (r % 2) {
+      b = time(two);
+      a = time(one);
+    } else {
+      a = time(one);
+      b = time(two);
+    }
+    t1.push(a);
+    t2.push(b);
+    pair.push(a / b);
+  }
+  const rt = s2['runtime']; // private field, benchmark only
+  const nop = rt.parallel(Array.from({ length: s2.threads }, () => ['x32_fill', [0, 0, 0]]));
+  const sync = [];
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) nop();
+    sync.push(((performance.now() - t0) / 2000) * 1000);
+  }
+  const m1 = median(t1);
+  const m2 = median(t2);
+  console.log(`latency over ${pairs} interleaved pairs, ms: 1 thread median ${m1.toFixed(2)} [min ${Math.min(...t1).toFixed(2)}], ${s2.threads} threads median ${m2.toFixed(2)} [min ${Math.min(...t2).toFixed(2)}]`);
+  console.log(`speed-up ${s2.threads} threads / 1: ${(m1 / m2).toFixed(2)}x median, ${(Math.min(...t1) / Math.min(...t2)).toFixed(2)}x best-of, ${median(pair).toFixed(2)}x median of per-pair ratios (best pair ${Math.max(...pair).toFixed(2)}x)  (target >= 1.7x on an idle machine)`);
+  console.log(`one empty parallel step (synchronisation only): ${Math.min(...sync).toFixed(2)} µs best, ${median(sync).toFixed(2)} µs median; ${s2.kernels.length} steps per run`);
+  console.log(`load average after: ${load()}`);
+  s2.dispose();
+  process.exit(0);
 }
 
 // onnxruntime-web
@@ -165,10 +248,6 @@ for (let r = 0; r < RUNS; r++) {
     e.times.push(performance.now() - t0);
   }
 }
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const loadAfter = load();
 console.log(`\nlatency, ms (median of ${RUNS} round-robin runs after 5 warm-up runs; min in brackets)`);
 const med = {};
@@ -190,11 +269,12 @@ s2?.dispose();
 // ------------------------------------------------------------------ memory (fresh process)
 const m = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--memory-child', '--seed', String(SEED)], { encoding: 'utf8' }).trim().split('\n').pop());
 const planned = m.heapBytes;
-console.log(`\nmemory of a 1-thread session (fresh process, after 2 runs):`);
+console.log(`\nmemory of a 1-thread session (fresh process: RSS after building the graph -> peak and final RSS over createSessionSync + 2 runs):`);
 console.log(`  packed weights + planned arena (wasm heap in use):  ${mb(planned)}  (arena ${mb(m.arenaBytes)})`);
-console.log(`  resident memory added by the session (RSS delta):   ${mb(m.after - m.before)}  -> ${((m.after - m.before) / planned).toFixed(2)}x  (target <= 1.3x)`);
-console.log(`  of which: wasm memory ${mb(m.wasmBytes)} (grown in steps of >= 1/4), other ArrayBuffers ${mb(m.jsBuffers)} (the session's graph after BatchNormalization folding keeps its own weights), JS heap ${mb(m.jsHeap)}`);
-console.log(`  process peak RSS ${mb(m.peak)} (node itself + the IR graph's ${mb(4 * 3.5e6)} of weights: RSS before the session ${mb(m.before)})`);
+console.log(`  peak resident memory added by the session:          ${mb(m.peak - m.before)}  -> ${((m.peak - m.before) / planned).toFixed(2)}x  (target <= 1.3x)${m.hwmReset ? '' : '  [no /proc/self/clear_refs: peak of the whole process]'}`);
+console.log(`  resident memory added, after the runs:              ${mb(m.after - m.before)}  -> ${((m.after - m.before) / planned).toFixed(2)}x`);
+console.log(`  of which: wasm memory ${mb(m.wasmBytes)} (reserved; only touched pages are resident), other ArrayBuffers ${mb(m.jsBuffers)}, JS heap ${mb(m.jsHeap)}`);
+console.log(`  RSS before the session ${mb(m.before)} (node itself + the caller's graph)`);
 
 // ------------------------------------------------------------------ the same network in tfjs ops (NHWC)
 function buildTfjs(tf) {

@@ -4,7 +4,7 @@
  */
 import { runNode, Tensor, type Node } from '@mo/ir';
 import { describe, expect, it } from 'vitest';
-import { createRuntimeSync, F32_DWCONV_VARIANTS, F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, MICROKERNELS, bindGemm, packGemmWeights } from '../src/index.js';
+import { createRuntimeSync, F32_DWCONV_VARIANTS, F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, MICROKERNELS, bindGemm, packGemmWeights, packedGemmBytes } from '../src/index.js';
 import { bindConv, packConv } from '../src/operators/conv.js';
 import { window2d } from '../src/operators/geometry.js';
 import { planActivation } from '../src/operators/activation.js';
@@ -151,5 +151,28 @@ describe.each(F32_DWCONV_VARIANTS.map((v) => [v.name, v] as const))('%s', (name,
     const k = kernels[0];
     checkConv({ n: 1, h: 12, w: 11, c: ch + 2, m: ch + 2, k, group: ch + 2, dilations: [2, 2], dw: v, seed: 5, activation: 'Clip', params: [0, 6] });
     checkConv({ n: 1, h: 8, w: 8, c: ch, m: ch, k, group: ch, dw: v, seed: 6, activation: 'LeakyRelu', params: [0.1] });
+  });
+});
+
+describe('x32-packw', () => {
+  it('packGemmWeights (written from JavaScript) gives the bytes of x32_packw_gemm_8, plain and transposed, with bias and scale', () => {
+    for (const [k, n] of [[1, 1], [3, 8], [5, 13], [17, 40]]) {
+      const b = randomTensor([k, n], k * 100 + n).data as Float32Array;
+      const bias = randomTensor([n], 7).data as Float32Array;
+      for (const [ldk, ldn] of [[n, 1], [1, k]]) {
+        for (const scale of [1, 0.5]) {
+          const js = packGemmWeights(rt, b, k, n, ldk, ldn, bias, scale);
+          const raw = rt.heap.alloc(b.length * 4);
+          rt.heap.writeF32(raw, scale === 1 ? b : b.map((v) => v * scale));
+          const bp = rt.heap.alloc(n * 4);
+          rt.heap.writeF32(bp, bias);
+          const out = rt.heap.alloc(packedGemmBytes(k, n));
+          rt.fn('x32_packw_gemm_8')(k, n, raw, ldk, ldn, bp, out);
+          const len = packedGemmBytes(k, n) / 4;
+          expect(rt.heap.readF32(js, len)).toEqual(rt.heap.readF32(out, len));
+          for (const p of [js, raw, bp, out]) rt.heap.release(p);
+        }
+      }
+    }
   });
 });

@@ -80,6 +80,24 @@ describe('createSession', () => {
     expect(s.stats.heapBytes - heapAfterFirst).toBeLessThan(16 * 16 * 4);
   });
 
+  it('drops the fused graph once planned and prepares it again for a new plan (same results)', () => {
+    const b = new GraphBuilder('conv-bn');
+    const x = b.input('x', 'float32', ['n', 16, 4, 4]);
+    const h = b.conv(x, randomTensor([32, 16, 3, 3], 1), undefined, { pads: [1, 1, 1, 1] });
+    const bn = b.batchNorm(h, randomTensor([32], 2, 0.5, 1.5), randomTensor([32], 3), randomTensor([32], 4), randomTensor([32], 5, 0.5, 2));
+    b.output(b.relu(bn), 'y');
+    const g = b.build();
+    const s = compareWithReference(g, { x: randomTensor([1, 16, 4, 4], 6) });
+    expect(s.graph.nodes.map((n) => n.op)).toEqual(['Conv']); // BatchNormalization folded, Relu fused
+    const heap = s.stats.heapBytes;
+    // a second shape: a new plan from the prepared graph made again; weights not packed again
+    const y2 = s.runSync({ x: randomTensor([2, 16, 4, 4], 7) }).y;
+    expect(s.stats.plansBuilt).toBe(2);
+    expect(s.stats.heapBytes - heap).toBeLessThan(32 * 16 * 9 * 4) // less than one more copy of the packed weights;
+    const again = compareWithReference(g, { x: randomTensor([2, 16, 4, 4], 7) });
+    expect(Array.from(y2.toFloat32())).toEqual(Array.from(again.runSync({ x: randomTensor([2, 16, 4, 4], 7) }).y.toFloat32()));
+  });
+
   it("backend 'reference' runs every node on the interpreter", () => {
     const b = new GraphBuilder('ref');
     const x = b.input('x', 'float32', [2, 3]);

@@ -39,4 +39,21 @@ describe.runIf(threadsAvailable())('threads', () => {
     const one = createSessionSync(g).runSync(feeds).y.toFloat32();
     expect(Array.from(mt.runSync(feeds).y.toFloat32())).toEqual(Array.from(one));
   });
+
+  it('elementwise Add / Mul / Max split between threads (same shape and broadcast) give the single-thread bits', () => {
+    const cases: [number[], number[]][] = [[[1, 24, 56, 56], [1, 24, 56, 56]], [[2, 3, 100, 120], [1, 3, 1, 1]], [[300, 400], [400]], [[1, 1, 1, 40000], [1]]];
+    for (const [as, bs] of cases) {
+      const b = new GraphBuilder('ew');
+      const x = b.input('x', 'float32', as);
+      const y = b.input('y', 'float32', bs);
+      b.output(b.max(b.mul(b.add(x, y), y), x), 'z');
+      const g = b.build();
+      const feeds = { x: randomTensor(as, 1), y: randomTensor(bs, 2) };
+      const mt = compareWithReference(g, feeds, { threads: 2 });
+      sessions.push(mt);
+      expect(mt.threads).toBe(2);
+      const one = createSessionSync(g).runSync(feeds).z.toFloat32();
+      expect(Array.from(mt.runSync(feeds).z.toFloat32())).toEqual(Array.from(one));
+    }
+  });
 });

@@ -2,7 +2,7 @@
 import { packConv, bindConv, convUkernel } from '../operators/conv.js';
 import { window2d } from '../operators/geometry.js';
 import type { KernelRegistration } from '../session/registry.js';
-import { activationOf, needF32, shapeOf } from './util.js';
+import { activationOf, f32Data, needF32, releasePacked, shapeOf } from './util.js';
 
 export const convKernel: KernelRegistration = {
   name: 'wasm/Conv',
@@ -34,7 +34,7 @@ export const convKernel: KernelRegistration = {
       autoPad: ctx.attrs.auto_pad as string,
     });
     const rt = ctx.runtime;
-    const packed = ctx.cached(`conv|${ctx.node.name}`, () => packConv(rt, w.toFloat32(), w.shape, b?.toFloat32(), group, c), (p) => p.release());
+    const packed = ctx.cached(`conv|${ctx.node.name}`, () => packConv(rt, f32Data(w), w.shape, b ? f32Data(b) : undefined, group, c), releasePacked);
     const layout = nhwc ? 'plain' : 'cl';
     return {
       inputs: [layout, 'const', 'const'],

@@ -3,7 +3,7 @@ import { applyPost } from '../operators/activation.js';
 import { bindGemm, packGemmWeights, packGemmWeightsInto, packedGemmBytes } from '../operators/gemm.js';
 import { F32_GEMM_VARIANTS, selectGemmVariant } from '../microkernels/variants.js';
 import type { KernelRegistration } from '../session/registry.js';
-import { activationOf, needF32, prod, shapeOf } from './util.js';
+import { activationOf, f32Data, needF32, prod, releaseHeapBlock, shapeOf } from './util.js';
 
 export const gemmKernel: KernelRegistration = {
   name: 'wasm/Gemm',
@@ -35,7 +35,7 @@ export const gemmKernel: KernelRegistration = {
     const act = activationOf(ctx);
     if (act.min > act.max) return 'Clip with min > max';
     const rt = ctx.runtime;
-    const w = ctx.cached(`gemm|${ctx.node.name}`, () => packGemmWeights(rt, b.toFloat32(), K, N, transB ? 1 : N, transB ? K : 1, bias, alpha), (p) => rt.heap.release(p));
+    const w = ctx.cached(`gemm|${ctx.node.name}`, () => packGemmWeights(rt, f32Data(b), K, N, transB ? 1 : N, transB ? K : 1, bias, alpha), releaseHeapBlock(rt));
     const variant = selectGemmVariant(F32_GEMM_VARIANTS, M);
     return {
       inputs: ['plain', 'const', 'const'],
@@ -88,7 +88,7 @@ export const matmulKernel: KernelRegistration = {
     if (bConst && bS.length === 2) {
       // batch dims of A fold into M
       const rows = prod(aS.slice(0, -1));
-      const w = ctx.cached(`matmul|${ctx.node.name}`, () => packGemmWeights(rt, bConst.toFloat32(), K, N, N, 1), (p) => rt.heap.release(p));
+      const w = ctx.cached(`matmul|${ctx.node.name}`, () => packGemmWeights(rt, f32Data(bConst), K, N, N, 1), releaseHeapBlock(rt));
       const variant = selectGemmVariant(F32_GEMM_VARIANTS, rows);
       return {
         inputs: ['plain', 'const'],

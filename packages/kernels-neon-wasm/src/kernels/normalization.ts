@@ -1,6 +1,6 @@
 /** Softmax / LogSoftmax, LayerNormalization and (inference) BatchNormalization. */
 import type { KernelRegistration } from '../session/registry.js';
-import { needF32, normalizeAxis, prod, shapeOf } from './util.js';
+import { needF32, normalizeAxis, prod, releaseHeapBlock, shapeOf } from './util.js';
 
 function softmaxKernel(op: 'Softmax' | 'LogSoftmax'): KernelRegistration {
   const log = op === 'LogSoftmax' ? 1 : 0;
@@ -111,7 +111,7 @@ export const batchNormKernel: KernelRegistration = {
       rt.heap.writeF32(p, s);
       rt.heap.writeF32(p + 4 * c, t);
       return p;
-    }, (p) => rt.heap.release(p));
+    }, releaseHeapBlock(rt));
     // channels-last rows of C (a rank-2 [N, C] input already is)
     const layout = xs.length >= 3 ? 'cl' : 'plain';
     const rows = prod(xs) / c;

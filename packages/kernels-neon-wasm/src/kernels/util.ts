@@ -2,6 +2,7 @@
 import type { Tensor, TensorType } from '@mo/ir';
 import { planActivation, type ActivationPlan } from '../operators/activation.js';
 import type { PlanContext } from '../session/registry.js';
+import type { Runtime } from '../runtime/module.js';
 
 export const shapeOf = (t: TensorType | Tensor | undefined): number[] => (t ? (t.shape as number[]) : []);
 export const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -30,3 +31,19 @@ export function permKeepsOrder(shape: readonly number[], perm: readonly number[]
   for (let i = 1; i < order.length; i++) if (order[i] < order[i - 1]) return false;
   return true;
 }
+
+/**
+ * The float32 elements of a constant without copying when its storage already is a Float32Array
+ * (packing reads it once; a copy per weight would double what packing leaves to the allocator).
+ * Read-only: inputs are never mutated.
+ */
+export function f32Data(t: Tensor): Float32Array {
+  return t.dtype === 'float32' && t.data instanceof Float32Array && t.data.length === t.size ? t.data : t.toFloat32();
+}
+
+/**
+ * Release functions for `ctx.cached`, made here rather than inside a kernel's `plan` so that the
+ * cache entry does not keep that call's scope (the unpacked weights) alive with the packed block.
+ */
+export const releaseHeapBlock = (rt: Runtime) => (p: number): void => rt.heap.release(p);
+export const releasePacked = (p: { release(): void }): void => p.release();

@@ -47,9 +47,12 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
     const dw = forceDw ?? selectDwconvVariant(ks, channels);
     const ch = dw.channels;
     const blocks = Math.ceil(m / ch);
-    const packed = new Float32Array(blocks * (ks + 1) * ch);
+    // packed straight into wasm memory (no JavaScript staging copy left to the allocator)
+    const ptr = heap.calloc(blocks * (ks + 1) * ch * 4);
+    const packed = heap.f32;
+    const at = ptr >> 2;
     for (let b = 0; b < blocks; b++) {
-      const base = b * (ks + 1) * ch;
+      const base = at + b * (ks + 1) * ch;
       for (let j = 0; j < ch; j++) {
         const c = b * ch + j;
         if (c >= m) continue;
@@ -57,16 +60,15 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
         for (let t = 0; t < ks; t++) packed[base + (t + 1) * ch + j] = w[c * ks + t];
       }
     }
-    const ptr = heap.alloc(packed.length * 4);
-    heap.writeF32(ptr, packed);
     return { kind: 'dwconv', m, cg, mg, group, kh, kw, weights: [ptr], dw, release: release([ptr]) };
   }
   const k = ks * cg;
   const ptrs: number[] = [];
   const panels = Math.ceil(mg / NR);
   for (let g = 0; g < group; g++) {
-    const packed = new Float32Array(packedGemmBytes(k, mg) / 4);
-    let o = 0;
+    const ptr = heap.alloc(packedGemmBytes(k, mg));
+    const packed = heap.f32;
+    let o = ptr >> 2;
     for (let p = 0; p < panels; p++) {
       for (let j = 0; j < NR; j++) {
         const n = p * NR + j;
@@ -82,8 +84,6 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
         }
       }
     }
-    const ptr = heap.alloc(packed.length * 4);
-    heap.writeF32(ptr, packed);
     ptrs.push(ptr);
   }
   return { kind: 'igemm', m, cg, mg, group, kh, kw, weights: ptrs, release: release(ptrs) };
@@ -140,8 +140,8 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
       }
     }
     const w = pc.weights[0];
-    const threads = pixels * channels * ks >= PARALLEL_MIN_MACS / 4 ? rt.threads : 1;
-    const run = rt.parallel(splitRange(pixels, threads, 1).map(([p0, p1]) => {
+    const parts = pixels * channels * ks >= PARALLEL_MIN_MACS / 4 ? rt.parts : 1;
+    const run = rt.parallel(splitRange(pixels, parts, 1).map(([p0, p1]) => {
       const i0 = ind + p0 * ks * 4;
       const y0 = y + p0 * channels * 4;
       const args = dw.taps ? [channels, p1 - p0, i0, w, y0, ks * 4, 0, act.min, act.max] : [channels, p1 - p0, ks, i0, w, y0, ks * 4, 0, act.min, act.max];
@@ -189,10 +189,9 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
     }
   }
   const kc = pc.cg * 4;
-  const threads = pixels * pc.m * pc.cg * ks >= PARALLEL_MIN_MACS ? rt.threads : 1;
-  const parts = splitRange(pixels, threads, mr);
+  const ranges = splitRange(pixels, pixels * pc.m * pc.cg * ks >= PARALLEL_MIN_MACS ? rt.parts : 1, mr);
   const calls = pc.weights.map((w, gi) =>
-    rt.parallel(parts.map(([p0, p1]) => [v.tiles, [p1 - p0, pc.mg, kc, ks, ind + (p0 / mr) * ks * mr * 4, w, y + p0 * pc.m * 4 + gi * pc.mg * 4, pc.m * 4, gi * pc.cg * 4, zero, act.min, act.max]] as const)),
+    rt.parallel(ranges.map(([p0, p1]) => [v.tiles, [p1 - p0, pc.mg, kc, ks, ind + (p0 / mr) * ks * mr * 4, w, y + p0 * pc.m * 4 + gi * pc.mg * 4, pc.m * 4, gi * pc.cg * 4, zero, act.min, act.max]] as const)),
   );
   const run = calls.length === 1 ? calls[0] : () => { for (const c of calls) c(); };
   return { run: act.post ? () => (run(), post()) : run, ukernel: v.name };

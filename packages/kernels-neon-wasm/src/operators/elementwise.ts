@@ -5,6 +5,11 @@
 import { ShapeError } from '@mo/ir';
 import type { Runtime } from '../runtime/module.js';
 import { F32_VBINARY_OPS } from '../microkernels/variants.js';
+import type { Task } from '../runtime/threads.js';
+import { splitRange } from './gemm.js';
+
+/** Elements below which an elementwise step runs on one thread (memory-bound: waking a worker costs ~1 µs). */
+export const PARALLEL_MIN_ELEMENTS = 1 << 15;
 
 export type BinaryOp = (typeof F32_VBINARY_OPS)[number];
 
@@ -87,9 +92,23 @@ export function bindBinary(rt: Runtime, op: BinaryOp, aShape: readonly number[],
   const f = rt.fn('f32_vbinary_simd128_nd');
   const extra = shape.length - 4;
   const inner = shape.slice(extra);
+  if (extra === 0) {
+    // with threads and enough elements, split the outermost non-unit axis (an elementwise op:
+    // every element is computed the same way whatever the split)
+    const total = inner.reduce((p, d) => p * d, 1);
+    const axis = Math.max(0, inner.findIndex((d) => d > 1));
+    const parts = total >= PARALLEL_MIN_ELEMENTS ? splitRange(inner[axis], rt.parts, 1) : [[0, inner[axis]]];
+    const ys = inner.slice(axis + 1).reduce((p, d) => p * d, 1);
+    const tasks = parts.map(([d0, d1]): Task => {
+      const params = alloc(12 * 4);
+      const part = inner.map((d, i) => (i === axis ? d1 - d0 : d));
+      rt.heap.i32.set([...part, ...as, ...bs], params >> 2);
+      return ['f32_vbinary_simd128_nd', [code, params, a + d0 * as[axis] * 4, b + d0 * bs[axis] * 4, y + d0 * ys * 4]];
+    });
+    return rt.parallel(tasks);
+  }
   const params = alloc(12 * 4);
   rt.heap.i32.set([...inner, ...as.slice(extra), ...bs.slice(extra)], params >> 2);
-  if (extra === 0) return () => f(code, params, a, b, y);
   // more than 4 collapsed dims: loop over the leading ones here
   const lead = shape.slice(0, extra);
   const calls: [number, number, number][] = [];

@@ -22,22 +22,26 @@ export function packedGemmBytes(k: number, n: number): number {
  * ```
  *
  * Packs B (element (k, n) at `b[k * ldk + n * ldn]`) and an optional bias into a new heap block:
- * panels of 8 columns, each [8 bias][K x 8], columns past N zero. Returns the block's offset.
- * `scale` multiplies B (Gemm's alpha).
+ * panels of 8 columns, each [8 bias][K x 8], columns past N zero (the layout of
+ * `x32_packw_gemm_8`). Written straight into wasm memory: no staging copy of B in the heap or in
+ * JavaScript, so packing leaves nothing resident beyond the packed block. `scale` multiplies B
+ * (Gemm's alpha). Returns the block's offset.
  */
 export function packGemmWeights(rt: Runtime, b: Float32Array, k: number, n: number, ldk: number, ldn: number, bias?: ArrayLike<number>, scale = 1): number {
   const heap = rt.heap;
   const out = heap.alloc(packedGemmBytes(k, n));
-  const raw = heap.alloc(b.length * 4);
-  heap.writeF32(raw, scale === 1 ? b : b.map((v) => v * scale));
-  let biasPtr = 0;
-  if (bias) {
-    biasPtr = heap.alloc(n * 4);
-    heap.writeF32(biasPtr, bias);
+  const f32 = heap.f32;
+  let o = out >> 2;
+  for (let n0 = 0; n0 < n; n0 += NR) {
+    const cols = Math.min(NR, n - n0);
+    for (let j = 0; j < NR; j++) f32[o + j] = bias && j < cols ? bias[n0 + j] : 0;
+    o += NR;
+    for (let kk = 0; kk < k; kk++) {
+      const row = kk * ldk + n0 * ldn;
+      for (let j = 0; j < NR; j++) f32[o + j] = j < cols ? (scale === 1 ? b[row + j * ldn] : b[row + j * ldn] * scale) : 0;
+      o += NR;
+    }
   }
-  rt.fn('x32_packw_gemm_8')(k, n, raw, ldk, ldn, biasPtr, out);
-  heap.release(raw);
-  if (biasPtr) heap.release(biasPtr);
   return out;
 }
 
@@ -100,16 +104,16 @@ export function splitRange(total: number, parts: number, unit: number): [number,
 export function bindGemm(rt: Runtime, p: GemmProblem, variant: GemmVariant = selectGemmVariant(F32_GEMM_VARIANTS, p.m)): () => void {
   const { m, n, k, a, lda, w, c, ldc, min, max } = p;
   if (m === 0 || n === 0) return () => {};
-  const threads = m * n * k >= PARALLEL_MIN_MACS ? rt.threads : 1;
-  if (threads === 1) {
+  const parts = m * n * k >= PARALLEL_MIN_MACS ? rt.parts : 1;
+  if (parts === 1) {
     const f = rt.fn(variant.tiles);
     return () => f(m, n, k, a, lda * 4, w, c, ldc * 4, min, max);
   }
-  const rows = splitRange(m, threads, variant.mr);
-  if (rows.length === threads || rows.length >= Math.ceil(n / NR)) {
+  const rows = splitRange(m, parts, variant.mr);
+  if (rows.length >= rt.threads * 2 || rows.length >= Math.ceil(n / NR)) {
     return rt.parallel(rows.map(([r0, r1]) => [variant.tiles, [r1 - r0, n, k, a + r0 * lda * 4, lda * 4, w, c + r0 * ldc * 4, ldc * 4, min, max]]));
   }
   const panelBytes = (NR + k * NR) * 4;
-  const cols = splitRange(n, threads, NR);
+  const cols = splitRange(n, parts, NR);
   return rt.parallel(cols.map(([c0, c1]) => [variant.tiles, [m, c1 - c0, k, a, lda * 4, w + (c0 / NR) * panelBytes, c + c0 * 4, ldc * 4, min, max]]));
 }

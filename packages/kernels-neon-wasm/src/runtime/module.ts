@@ -6,7 +6,10 @@ import { UnsupportedOpError } from '@mo/ir';
 import { hardwareConfig } from '../config.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_THREADS_BASE64 } from '../wasm/kernels-wasm.generated.js';
 import { Heap } from './heap.js';
-import { ThreadPool, threadPoolSupported, type Task } from './threads.js';
+import { MAX_CHUNKS, ThreadPool, threadPoolStartsSync, threadPoolSupported, type Task } from './threads.js';
+
+/** Chunks per thread in a parallel step: threads that start late or run slower take fewer. */
+const CHUNKS_PER_THREAD = 4;
 
 /** The exports of the kernels module: functions by name, plus the memory. */
 export type KernelExports = Record<string, (...args: number[]) => number | void>;
@@ -99,6 +102,14 @@ export class Runtime {
   }
 
   /**
+   * How many chunks to cut a parallel step into (1 without workers): a few per thread, claimed
+   * dynamically, so that a thread the OS runs late does not hold the others up.
+   */
+  get parts(): number {
+    return this.pool ? Math.min(MAX_CHUNKS, this.pool.threads * CHUNKS_PER_THREAD) : 1;
+  }
+
+  /**
    * A function running independent calls: on the pool when there is one and more than one task,
    * else one after the other here.
    */
@@ -126,27 +137,37 @@ export class Runtime {
   }
 }
 
-/** Whether `threads` > 1 can be honoured here (SIMD, shared memory, Node worker_threads). */
+/** Whether `threads` > 1 can be honoured here (SIMD, shared memory, Node worker_threads or Web Workers in a cross-origin-isolated page). */
 export function threadsAvailable(): boolean {
   const c = hardwareConfig();
   return c.simd && c.threads && threadPoolSupported();
 }
 
-function withThreads(module: WebAssembly.Module, threads: number): Runtime {
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
-  const rt = new Runtime(module, memory);
-  rt.pool = new ThreadPool(module, memory, rt.heap, rt.exports, threads - 1);
-  return rt;
+function sharedMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
 }
 
-/** A runtime on a freshly compiled (or cached) module, synchronously; `threads` > 1 starts worker threads when available. */
+/**
+ * A runtime on a freshly compiled (or cached) module, synchronously; `threads` > 1 starts worker
+ * threads when available and when this thread may block while they start (Node).
+ */
 export function createRuntimeSync(threads = 1): Runtime {
-  if (threads > 1 && threadsAvailable()) return withThreads(compileKernelsSync(true), threads);
+  if (threads > 1 && threadsAvailable() && threadPoolStartsSync()) {
+    const module = compileKernelsSync(true);
+    const rt = new Runtime(module, sharedMemory());
+    rt.pool = new ThreadPool(module, rt.memory, rt.heap, rt.exports, threads - 1);
+    return rt;
+  }
   return new Runtime(compileKernelsSync());
 }
 
-/** A runtime, compiling the module asynchronously the first time. */
+/** A runtime, compiling the module asynchronously the first time; `threads` > 1 starts Node worker_threads or Web Workers when available. */
 export async function createRuntime(threads = 1): Promise<Runtime> {
-  if (threads > 1 && threadsAvailable()) return withThreads(await compileKernels(true), threads);
+  if (threads > 1 && threadsAvailable()) {
+    const module = await compileKernels(true);
+    const rt = new Runtime(module, sharedMemory());
+    rt.pool = await ThreadPool.start(module, rt.memory, rt.heap, rt.exports, threads - 1);
+    return rt;
+  }
   return new Runtime(await compileKernels());
 }

@@ -149,9 +149,9 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
   /** Upload of a float32 constant into session memory (cached across plans). */
   const persistent = (name: string, t: Tensor, layout: Layout): Loc => {
     const ptr = services.cached(`const|${name}|${layout}`, () => {
-      const data = layout === 'cl' ? transposeToChannelsLast(t) : t.toFloat32();
-      const p = heap.alloc(data.length * 4);
-      heap.writeF32(p, data);
+      const p = heap.alloc(t.size * 4);
+      if (layout === 'cl') transposeToChannelsLast(t, heap.f32, p >> 2);
+      else heap.writeF32(p, t.dtype === 'float32' && t.data instanceof Float32Array ? t.data : t.toFloat32());
       return p;
     }, (p) => heap.release(p));
     return { kind: 'persistent', ptr, layout };
@@ -179,12 +179,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
         ukernel: 'x32-transpose-simd128-4x4',
         inputs: [loc],
         outputs: [out],
-        bind: (b) => {
-          const f = rt.fn('x32_transpose2d_simd128');
-          const src = b.input(0);
-          const dst = b.output(0);
-          return toCl ? () => f(n, c, spatial, src, dst) : () => f(n, spatial, c, src, dst);
-        },
+        bind: (b) => bindLayout(rt, toCl, n, c, spatial, b.input(0), b.output(0)),
       });
       use(loc, steps.length - 1);
       converted.set(key, out);
@@ -209,19 +204,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       const candidates = services.registry.kernelsFor(node.op);
       if (!candidates.length) reasons.push('no fast kernel for this op');
       const attrs = resolveAttrs(getSchema(node.op, { node: node.name }), node) as Record<string, unknown>;
-      const ctx: PlanContext = {
-        node,
-        attrs,
-        inputs: inTypes,
-        outputs: outTypes as TensorType[],
-        constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]) : undefined),
-        layout: (i) => {
-          const l = node.inputs[i] ? locs.get(node.inputs[i]) : undefined;
-          return l && (l.kind === 'arena' || l.kind === 'persistent') ? l.layout : 'plain';
-        },
-        cached: services.cached,
-        runtime: rt,
-      };
+      const ctx = planContext(node, attrs, inTypes, outTypes as TensorType[], constants, locs, services, rt);
       for (const k of candidates) {
         // every wasm-resident input and output must be float32 with a static shape
         const r = k.plan(ctx);
@@ -267,7 +250,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
         steps.push({ label: node.name, node, kernel: chosen.kernel, ukernel: plan.ukernel, inputs: inLocs, outputs: outLocs, workspace: ws, bind: (b) => plan.bind(b) });
       } else {
         // an alias runs nothing, but keeps the source alive as long as the view
-        steps.push({ label: node.name, node, kernel: chosen.kernel, ukernel: 'view', inputs: inLocs, outputs: outLocs, bind: () => () => {} });
+        steps.push({ label: node.name, node, kernel: chosen.kernel, ukernel: 'view', inputs: inLocs, outputs: outLocs, bind: () => NOOP });
       }
     } else {
       fallback.push({ node: node.name, op: node.op, reason: reasons.join('; ') || 'no fast kernel for this op' });
@@ -322,45 +305,81 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
   const allocations: number[] = [];
   const arena = heap.alloc(Math.max(arenaBytes, 1));
   allocations.push(arena);
-  const ptrOf = (l: Loc | undefined): number => {
-    if (!l) return 0;
-    if (l.kind === 'arena') return arena + l.buf.offset;
-    if (l.kind === 'persistent') return l.ptr;
-    return 0;
-  };
+  const ptrOf = (l: Loc | undefined) => addressOf(arena, l);
   for (const [name, buf] of feedBuffers) feeds.set(name, arena + buf.offset);
   for (const o of outputs) o.ptr = ptrOf(o.loc);
 
   // ------------------------------------------------------------ bind
+  // The step closures outlive this function: they are made by module-level functions
+  // (bindContext, bindLayout, bindFallback, the kernels' bind), never by closures declared here,
+  // so that they do not keep this function's scope alive (the graph, its constants: the
+  // unpacked weights) for as long as the plan lives.
   const state: RunState = { js: new Map() };
   const bound: (() => void)[] = [];
   const info: StepInfo[] = [];
   for (const s of steps) {
-    const ctx: BindContext = {
-      runtime: rt,
-      input: (i) => ptrOf(s.inputs[i]),
-      output: (i) => ptrOf(s.outputs[i]),
-      workspace: s.workspace ? arena + s.workspace.offset : 0,
-      alloc: (bytes) => {
-        const p = heap.alloc(bytes);
-        allocations.push(p);
-        return p;
-      },
-    };
-    bound.push(s.bind(ctx, () => state));
+    bound.push(s.bind(bindContext(rt, arena, s, allocations), stateOf(state)));
     info.push({ label: s.label, node: s.node?.name, op: s.node?.op, kernel: s.kernel, ukernel: s.ukernel });
   }
+  // a closure a kernel kept by mistake must not keep the plan's value map alive either
+  locs.clear();
+  converted.clear();
   return new Plan(bound, info, fallback, feeds, outputs, arenaBytes, state, allocations, rt);
 }
 
-/** An NCHW-ordered float32 tensor as channels-last data. */
-function transposeToChannelsLast(t: Tensor): Float32Array {
-  const src = t.toFloat32();
+const NOOP = (): void => {};
+
+function planContext(node: Node, attrs: Record<string, unknown>, inputs: readonly (TensorType | undefined)[], outputs: TensorType[], constants: ReadonlyMap<string, Tensor>, locs: ReadonlyMap<string, Loc>, services: PlannerServices, runtime: Runtime): PlanContext {
+  return {
+    node,
+    attrs,
+    inputs,
+    outputs,
+    constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]) : undefined),
+    layout: (i) => {
+      const l = node.inputs[i] ? locs.get(node.inputs[i]) : undefined;
+      return l && (l.kind === 'arena' || l.kind === 'persistent') ? l.layout : 'plain';
+    },
+    cached: services.cached,
+    runtime,
+  };
+}
+
+const stateOf = (state: RunState) => () => state;
+
+function addressOf(arena: number, l: Loc | undefined): number {
+  if (!l) return 0;
+  if (l.kind === 'arena') return arena + l.buf.offset;
+  if (l.kind === 'persistent') return l.ptr;
+  return 0;
+}
+
+function bindContext(rt: Runtime, arena: number, s: PendingStep, allocations: number[]): BindContext {
+  const { inputs, outputs, workspace } = s;
+  return {
+    runtime: rt,
+    input: (i) => addressOf(arena, inputs[i]),
+    output: (i) => addressOf(arena, outputs[i]),
+    workspace: workspace ? arena + workspace.offset : 0,
+    alloc: (bytes) => {
+      const p = rt.heap.alloc(bytes);
+      allocations.push(p);
+      return p;
+    },
+  };
+}
+
+/** A layout conversion between channels-first and channels-last storage. */
+function bindLayout(rt: Runtime, toCl: boolean, n: number, c: number, spatial: number, src: number, dst: number): () => void {
+  const f = rt.fn('x32_transpose2d_simd128');
+  return toCl ? () => f(n, c, spatial, src, dst) : () => f(n, spatial, c, src, dst);
+}
+
+/** Writes an NCHW-ordered float32 tensor as channels-last data into `out` at element `at`. */
+function transposeToChannelsLast(t: Tensor, out: Float32Array, at: number): void {
   const [n, c] = t.shape;
   const s = sizeOf(t.shape.slice(2));
-  const out = new Float32Array(src.length);
-  for (let b = 0; b < n; b++) for (let ci = 0; ci < c; ci++) for (let p = 0; p < s; p++) out[(b * s + p) * c + ci] = src[(b * c + ci) * s + p];
-  return out;
+  for (let b = 0; b < n; b++) for (let ci = 0; ci < c; ci++) for (let p = 0; p < s; p++) out[at + (b * s + p) * c + ci] = t.get((b * c + ci) * s + p);
 }
 
 function bindFallback(rt: Runtime, node: Node, inLocs: readonly (Loc | undefined)[], outLocs: readonly (Loc | undefined)[], inTypes: readonly (TensorType | undefined)[], b: BindContext, state: () => RunState): () => void {

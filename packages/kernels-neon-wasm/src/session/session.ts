@@ -5,7 +5,7 @@
  * changes. Ops without a fast kernel run on the @mo/ir reference interpreter and are listed in
  * `fallbackOps`.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, foldBatchNorm, formatShape, fuseActivation, isStaticShape, runPasses, throwIfAborted, type Graph, type StaticShape } from '@mo/ir';
+import { ArgumentError, DTypeError, ShapeError, Tensor, foldBatchNorm, formatShape, fuseActivation, isStaticShape, runPasses, throwIfAborted, type Graph, type StaticShape, type ValueInfo } from '@mo/ir';
 import { hardwareConfig } from '../config.js';
 import { Runtime, createRuntime, createRuntimeSync } from '../runtime/module.js';
 import { defaultRegistry } from '../kernels/index.js';
@@ -70,16 +70,41 @@ export class Session {
   private current: Plan | undefined;
   private built = 0;
   private disposed = false;
+  /**
+   * The prepared graph (after fusion) is needed only to build plans, so the session drops it once
+   * planned: its weights (the folded copies) are packed in wasm memory, and keeping them too would
+   * add half the packed size to the session's resident memory. A new plan prepares it again from
+   * the caller's graph (packed weights are cached by node, so nothing is packed twice).
+   */
+  private prepared: Graph | undefined;
+  private readonly inputs: readonly ValueInfo[];
+  private readonly defaults: ReadonlySet<string>;
+  private readonly graphName: string;
 
   /** @internal Use `createSession`. */
   constructor(
-    readonly graph: Graph,
+    private readonly source: Graph,
+    private readonly prepareGraph: (g: Graph) => Graph,
     private readonly runtime: Runtime,
     readonly backend: 'wasm' | 'reference',
     private readonly registry: KernelRegistry,
     readonly threads: number,
     private readonly maxPlans: number,
-  ) {}
+  ) {
+    const g = this.graph;
+    this.prepared = g; // strong until the first plan exists
+    this.inputs = g.inputs;
+    this.defaults = new Set(g.inputs.filter((i) => g.initializers.has(i.name)).map((i) => i.name));
+    this.graphName = g.name;
+  }
+
+  /**
+   * The graph the session runs: the caller's graph after fusion (`fuse`). Not kept once planned
+   * (see the memory notes in the README): each read after that prepares it again.
+   */
+  get graph(): Graph {
+    return this.prepared ?? this.prepareGraph(this.source);
+  }
 
   /** Nodes that run on the reference interpreter in the current plan, with the reason. Empty before the first plan. */
   get fallbackOps(): readonly FallbackInfo[] {
@@ -113,14 +138,15 @@ export class Session {
 
   private planFor(shapes: ReadonlyMap<string, StaticShape>): Plan {
     if (this.disposed) throw new ArgumentError('session is disposed');
-    const key = this.graph.inputs.map((i) => `${i.name}:${(shapes.get(i.name) ?? []).join('x')}`).join(';');
+    const key = this.inputs.map((i) => `${i.name}:${(shapes.get(i.name) ?? []).join('x')}`).join(';');
     let plan = this.plans.get(key);
     if (plan) {
       // most recently used last
       this.plans.delete(key);
       this.plans.set(key, plan);
     } else {
-      plan = buildPlan(this.graph, shapes, {
+      const graph = this.graph;
+      plan = buildPlan(graph, shapes, {
         runtime: this.runtime,
         registry: this.registry,
         backend: this.backend,
@@ -128,6 +154,7 @@ export class Session {
       });
       this.built++;
       this.plans.set(key, plan);
+      this.prepared = undefined;
       while (this.plans.size > this.maxPlans) {
         const [oldKey, old] = this.plans.entries().next().value as [string, Plan];
         old.release();
@@ -140,16 +167,16 @@ export class Session {
 
   /** Checks the feeds against the graph inputs; returns the shape of every input. */
   private shapesOf(feeds: ReadonlyMap<string, Tensor>): Map<string, StaticShape> {
-    const names = this.graph.inputs.map((i) => i.name);
+    const names = this.inputs.map((i) => i.name);
     for (const k of feeds.keys()) {
-      if (!names.includes(k)) throw new ArgumentError(`feed '${k}' is not an input of graph '${this.graph.name}'; inputs are ${names.map((n) => `'${n}'`).join(', ')}`, { value: k });
+      if (!names.includes(k)) throw new ArgumentError(`feed '${k}' is not an input of graph '${this.graphName}'; inputs are ${names.map((n) => `'${n}'`).join(', ')}`, { value: k });
     }
     const shapes = new Map<string, StaticShape>();
     const bound = new Map<string, number>();
-    for (const input of this.graph.inputs) {
+    for (const input of this.inputs) {
       const t = feeds.get(input.name);
       if (!t) {
-        if (this.graph.initializers.has(input.name)) continue;
+        if (this.defaults.has(input.name)) continue;
         throw new ArgumentError(`missing feed for input '${input.name}' (${input.type.dtype}${formatShape(input.type.shape)})`, { value: input.name });
       }
       if (t.dtype !== input.type.dtype) throw new DTypeError(`feed '${input.name}' has dtype '${t.dtype}', expected '${input.type.dtype}'`, { value: input.name });
@@ -265,11 +292,12 @@ function checkOptions(options: SessionOptions): number {
 }
 
 function finish(input: Graph, runtime: Runtime, backend: 'wasm' | 'reference', options: SessionOptions): Session {
-  const graph = backend === 'wasm' && options.fuse !== false ? runPasses(input, [foldBatchNorm, fuseActivation]) : input;
-  const session = new Session(graph.removeDead(), runtime, backend, options.registry ?? defaultRegistry(), runtime.threads, Math.max(1, options.maxPlans ?? 2));
+  const fuse = backend === 'wasm' && options.fuse !== false;
+  const prepare = (g: Graph) => (fuse ? runPasses(g, [foldBatchNorm, fuseActivation]) : g).removeDead();
+  const session = new Session(input, prepare, runtime, backend, options.registry ?? defaultRegistry(), runtime.threads, Math.max(1, options.maxPlans ?? 2));
   // plan eagerly when every input shape is static, so fallbackOps is known right away
-  if (graph.inputs.every((i) => isStaticShape(i.type.shape) || graph.initializers.has(i.name))) {
-    session.prepare(Object.fromEntries(graph.inputs.filter((i) => isStaticShape(i.type.shape)).map((i) => [i.name, i.type.shape as StaticShape])));
+  if (input.inputs.every((i) => isStaticShape(i.type.shape) || input.initializers.has(i.name))) {
+    session.prepare(Object.fromEntries(input.inputs.filter((i) => isStaticShape(i.type.shape)).map((i) => [i.name, i.type.shape as StaticShape])));
   }
   return session;
 }
