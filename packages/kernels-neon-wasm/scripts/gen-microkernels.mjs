@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates the register-blocked f32 GEMM / IGEMM microkernels (AssemblyScript, SIMD128) and the
+// Generates the register-blocked f32 GEMM / IGEMM (and qs8 GEMM / depthwise) microkernels (AssemblyScript, SIMD128) and the
 // TypeScript variant list that dispatch, tests and benchmarks share. One folder per dtype-op:
 //   src/as/f32-gemm/f32-gemm-simd128-<MR>x8.ts      (generated, do not edit)
 //   src/as/f32-igemm/f32-igemm-simd128-<MR>x8.ts    (generated, do not edit)
@@ -257,6 +257,113 @@ function vbinary() {
   return L.join('\n');
 }
 
+// ------------------------------------------------------------------ qs8 (int8) microkernels
+
+/** qs8 GEMM tiles: [MR, NR]; K is consumed 8 at a time (c8: one i32x4.dot_i16x8_s per row and column). */
+const QS8_GEMM_TILES = [1, 2, 3, 4].map((mr) => [mr, 4]);
+const qsym = (kind, tile) => `qs8_${kind}_simd128_${tile}`;
+const qcanon = (kind, tile) => `qs8-${kind}-simd128-${tile}`;
+
+/**
+ * qs8 GEMM, c8 layout: C[mr x nc] = requant(A[mr x kc] * W + bias) with int8 A, int8 W, int32
+ * accumulation. Per panel of NR columns W holds [NR int32 bias][ceil(kc/8) x NR x 8 int8][NR/4
+ * requantization blocks]; A rows are read 8 bytes at a time (up to 7 bytes past kc, multiplied by
+ * zero weights). Each (row, column) has its own i32x4 accumulator of dot_i16x8_s products, reduced
+ * horizontally once per tile.
+ */
+function qs8Gemm(MR, NR) {
+  const tile = `${MR}x${NR}c8`;
+  const name = qsym('gemm', tile);
+  const L = [HEADER];
+  L.push(`import { QS8_PARAMS_BYTES, narrow8, requant4, requantBound } from '../qs8-common/requant';`, ``);
+  L.push(`/** ${qcanon('gemm', tile)}: ${MR} rows x ${NR} columns per tile, 8 k per step, int32 accumulation, requantized to int8. */`);
+  L.push(`export function ${name}(mr: i32, nc: i32, kc: i32, a: usize, a_stride: usize, w: usize, c: usize, cm_stride: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
+  rowPointers(L, MR, 'a', 'a_stride', 'c', 'cm_stride');
+  L.push(`  const vzp = i32x4.splat(zp);`, `  const vlo = requantBound(mode, qmin - zp);`, `  const vhi = requantBound(mode, qmax - zp);`, `  const kb = (kc + 7) >> 3;`, `  do {`);
+  // bias in lane 0 of column j's accumulators: the horizontal reduction adds it once
+  for (let i = 0; i < MR; i++) for (let j = 0; j < NR; j++) L.push(`    let vacc${i}x${j} = v128.load32_zero(w${j ? `, ${j * 4}` : ''});`);
+  L.push(`    w += ${NR * 4};`);
+  for (let i = 0; i < MR; i++) L.push(`    let p${i} = a${i};`);
+  L.push(`    for (let k = kb; k > 0; k--) {`);
+  for (let i = 0; i < MR; i++) L.push(`      const va${i} = v128.load8x8_s(p${i});`);
+  for (let j = 0; j < NR; j++) {
+    L.push(`      const vb${j} = v128.load8x8_s(w${j ? `, ${j * 8}` : ''});`);
+    for (let i = 0; i < MR; i++) L.push(`      vacc${i}x${j} = i32x4.add(vacc${i}x${j}, i32x4.dot_i16x8_s(va${i}, vb${j}));`);
+  }
+  L.push(`      w += ${NR * 8};`);
+  for (let i = 0; i < MR; i++) L.push(`      p${i} += 8;`);
+  L.push(`    }`);
+  for (let i = 0; i < MR; i++) {
+    L.push(`    const vs${i}x01 = i32x4.add(v128.shuffle<i32>(vacc${i}x0, vacc${i}x1, 0, 4, 1, 5), v128.shuffle<i32>(vacc${i}x0, vacc${i}x1, 2, 6, 3, 7));`);
+    L.push(`    const vs${i}x23 = i32x4.add(v128.shuffle<i32>(vacc${i}x2, vacc${i}x3, 0, 4, 1, 5), v128.shuffle<i32>(vacc${i}x2, vacc${i}x3, 2, 6, 3, 7));`);
+    L.push(`    const vacc${i} = i32x4.add(v128.shuffle<i32>(vs${i}x01, vs${i}x23, 0, 1, 4, 5), v128.shuffle<i32>(vs${i}x01, vs${i}x23, 2, 3, 6, 7));`);
+    L.push(`    let vout${i} = narrow8(requant4(vacc${i}, w, mode, vzp, vlo, vhi), vzp);`);
+  }
+  L.push(`    w += QS8_PARAMS_BYTES;`);
+  L.push(`    if (nc >= ${NR}) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`      v128.store32_lane(c${i}, vout${i}, 0);`, `      c${i} += ${NR};`);
+  L.push(`      nc -= ${NR};`, `    } else {`, `      if (nc & 2) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store16_lane(c${i}, vout${i}, 0);`, `        vout${i} = i32x4.shr_u(vout${i}, 16);`, `        c${i} += 2;`);
+  L.push(`      }`, `      if (nc & 1) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store8_lane(c${i}, vout${i}, 0);`);
+  L.push(`      }`, `      nc = 0;`, `    }`);
+  L.push(`  } while (nc != 0);`, `}`, ``);
+  L.push(`/** Runs ${qcanon('gemm', tile)} over rows [0, m) and columns [0, nc) (w and c at column 0 of the range). */`);
+  L.push(`export function ${name}_tiles(m: i32, nc: i32, kc: i32, a: usize, a_stride: usize, w: usize, c: usize, cm_stride: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
+  L.push(`  for (let i = 0; i < m; i += ${MR}) {`);
+  L.push(`    ${name}(min(m - i, ${MR}), nc, kc, a + <usize>i * a_stride, a_stride, w, c + <usize>i * cm_stride, cm_stride, mode, zp, qmin, qmax);`);
+  L.push(`  }`, `}`, ``);
+  return L.join('\n');
+}
+
+/** qs8 depthwise tiles: taps (0 = any number, looped) x 8 channels per step. */
+const QS8_DWCONV_TILES = [[9, 8], [25, 8], [0, 8]];
+
+/**
+ * qs8 depthwise convolution over `output_width` pixels through an indirection buffer (padding taps
+ * point at a buffer filled with the input zero point). Per block of 8 channels the weights are
+ * [8 int32 bias][taps x 8 int16][2 requantization blocks]; products int8 x int8 fit int16 lanes and
+ * widen into int32 accumulators with extmul.
+ */
+function qs8Dwconv(KT, CH) {
+  const tile = dwName(KT, CH);
+  const name = qsym('dwconv', tile);
+  const L = [HEADER];
+  L.push(`import { QS8_PARAMS_BYTES, narrow8, requant4, requantBound } from '../qs8-common/requant';`, ``);
+  L.push(`/** ${qcanon('dwconv', tile)}: int8 depthwise convolution, ${KT ? `${KT} taps` : 'any number of taps'}, ${CH} channels per step. */`);
+  const ksParam = KT ? '' : 'ks: i32, ';
+  L.push(`export function ${name}(channels: i32, output_width: i32, ${ksParam}input: usize, weights: usize, output: usize, input_stride: usize, output_increment: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
+  L.push(`  const vzp = i32x4.splat(zp);`, `  const vlo = requantBound(mode, qmin - zp);`, `  const vhi = requantBound(mode, qmax - zp);`);
+  L.push(`  const wtaps: usize = ${KT ? `${KT * 16}` : '<usize>ks << 4'};`);
+  L.push(`  do {`);
+  if (KT) for (let t = 0; t < KT; t++) L.push(`    const i${t} = load<usize>(input, ${t * 4});`);
+  L.push(`    let w = weights;`, `    let c = channels;`, `    let coff: usize = 0;`);
+  L.push(`    while (c > 0) {`);
+  L.push(`      let vacc0 = v128.load(w);`, `      let vacc1 = v128.load(w, 16);`);
+  if (KT) {
+    for (let t = 0; t < KT; t++) {
+      L.push(`      const vi${t} = v128.load8x8_s(i${t} + coff);`, `      const vk${t} = v128.load(w, ${32 + t * 16});`);
+      L.push(`      vacc0 = i32x4.add(vacc0, i32x4.extmul_low_i16x8_s(vi${t}, vk${t}));`, `      vacc1 = i32x4.add(vacc1, i32x4.extmul_high_i16x8_s(vi${t}, vk${t}));`);
+    }
+  } else {
+    L.push(`      let wk = w + 32;`, `      for (let t = 0; t < ks; t++) {`);
+    L.push(`        const vi = v128.load8x8_s(load<usize>(input + (<usize>t << 2)) + coff);`, `        const vk = v128.load(wk);`);
+    L.push(`        vacc0 = i32x4.add(vacc0, i32x4.extmul_low_i16x8_s(vi, vk));`, `        vacc1 = i32x4.add(vacc1, i32x4.extmul_high_i16x8_s(vi, vk));`);
+    L.push(`        wk += 16;`, `      }`);
+  }
+  L.push(`      w += 32 + wtaps;`);
+  L.push(`      let vout = narrow8(requant4(vacc0, w, mode, vzp, vlo, vhi), requant4(vacc1, w + QS8_PARAMS_BYTES, mode, vzp, vlo, vhi));`);
+  L.push(`      w += 2 * QS8_PARAMS_BYTES;`);
+  L.push(`      if (c >= 8) {`, `        v128.store64_lane(output, vout, 0);`, `        output += 8;`, `      } else {`);
+  L.push(`        if (c & 4) {`, `          v128.store32_lane(output, vout, 0);`, `          vout = i64x2.shr_u(vout, 32);`, `          output += 4;`, `        }`);
+  L.push(`        if (c & 2) {`, `          v128.store16_lane(output, vout, 0);`, `          vout = i64x2.shr_u(vout, 16);`, `          output += 2;`, `        }`);
+  L.push(`        if (c & 1) {`, `          v128.store8_lane(output, vout, 0);`, `          output += 1;`, `        }`, `      }`);
+  L.push(`      coff += 8;`, `      c -= 8;`, `    }`);
+  L.push(`    input += input_stride;`, `    output += output_increment;`);
+  L.push(`  } while (--output_width != 0);`, `}`, ``);
+  return L.join('\n');
+}
+
 function exportsFile() {
   const L = [HEADER];
   for (const [mr, nr] of GEMM_TILES) {
@@ -265,6 +372,8 @@ function exportsFile() {
   }
   for (const [kt, ch] of DWCONV_TILES) L.push(`export { f32_dwconv_simd128_${dwName(kt, ch)} } from './f32-dwconv/f32-dwconv-simd128-${dwName(kt, ch)}';`);
   L.push(`export { f32_vbinary_simd128_nd } from './f32-vbinary/f32-vbinary-simd128';`);
+  for (const [mr, nr] of QS8_GEMM_TILES) L.push(`export { ${qsym('gemm', `${mr}x${nr}c8`)}, ${qsym('gemm', `${mr}x${nr}c8`)}_tiles } from './qs8-gemm/${qcanon('gemm', `${mr}x${nr}c8`)}';`);
+  for (const [kt, ch] of QS8_DWCONV_TILES) L.push(`export { ${qsym('dwconv', dwName(kt, ch))} } from './qs8-dwconv/${qcanon('dwconv', dwName(kt, ch))}';`);
   return L.join('\n') + '\n';
 }
 
@@ -285,6 +394,17 @@ function variantsFile() {
   L.push(`]);`, ``);
   L.push(`/** Binary elementwise ops of f32-vbinary-simd128-nd, by op code. */`);
   L.push(`export const F32_VBINARY_OPS = Object.freeze([${VBINARY_OPS.map(([n]) => `'${n}'`).join(', ')}] as const);`, ``);
+  L.push(`/** Every qs8-gemm microkernel (int8 in and out, c8: 8 k per i32x4.dot_i16x8_s step). */`);
+  L.push(`export const QS8_GEMM_VARIANTS: readonly GemmVariant[] = Object.freeze([`);
+  for (const [mr, nr] of QS8_GEMM_TILES) {
+    const t = `${mr}x${nr}c8`;
+    L.push(`  Object.freeze({ name: '${qcanon('gemm', t)}', isa: 'simd128', mr: ${mr}, nr: ${nr}, symbol: '${qsym('gemm', t)}', tiles: '${qsym('gemm', t)}_tiles' }),`);
+  }
+  L.push(`]);`, ``);
+  L.push(`/** Every qs8-dwconv microkernel (taps 0: any number of taps, looped). */`);
+  L.push(`export const QS8_DWCONV_VARIANTS: readonly DwconvVariant[] = Object.freeze([`);
+  for (const [kt, ch] of QS8_DWCONV_TILES) L.push(`  Object.freeze({ name: '${qcanon('dwconv', dwName(kt, ch))}', isa: 'simd128', taps: ${kt}, channels: ${ch}, symbol: '${qsym('dwconv', dwName(kt, ch))}' }),`);
+  L.push(`]);`, ``);
   return L.join('\n');
 }
 
@@ -295,6 +415,8 @@ for (const [mr, nr] of GEMM_TILES) {
 }
 for (const [kt, ch] of DWCONV_TILES) files.set(join(root, 'src/as/f32-dwconv', `f32-dwconv-simd128-${dwName(kt, ch)}.ts`), dwconv(kt, ch));
 files.set(join(root, 'src/as/f32-vbinary/f32-vbinary-simd128.ts'), vbinary());
+for (const [mr, nr] of QS8_GEMM_TILES) files.set(join(root, 'src/as/qs8-gemm', `${qcanon('gemm', `${mr}x${nr}c8`)}.ts`), qs8Gemm(mr, nr));
+for (const [kt, ch] of QS8_DWCONV_TILES) files.set(join(root, 'src/as/qs8-dwconv', `${qcanon('dwconv', dwName(kt, ch))}.ts`), qs8Dwconv(kt, ch));
 files.set(join(root, 'src/as/generated-exports.ts'), exportsFile());
 files.set(join(root, 'src/microkernels/generated-variants.ts'), variantsFile());
 
