@@ -259,50 +259,63 @@ function vbinary() {
 
 // ------------------------------------------------------------------ qs8 (int8) microkernels
 
-/** qs8 GEMM tiles: [MR, NR]; K is consumed 8 at a time (c8: one i32x4.dot_i16x8_s per row and column). */
-const QS8_GEMM_TILES = [1, 2, 3, 4].map((mr) => [mr, 4]);
+/** qs8 GEMM tiles: [MR, NR]; K is consumed 8 at a time (c2s4: pairs of k, A rotated between steps). */
+const QS8_GEMM_TILES = [1, 2, 3, 4].map((mr) => [mr, 8]);
 const qsym = (kind, tile) => `qs8_${kind}_simd128_${tile}`;
 const qcanon = (kind, tile) => `qs8-${kind}-simd128-${tile}`;
+const qtile = (mr, nr) => `${mr}x${nr}c2s4`;
 
 /**
- * qs8 GEMM, c8 layout: C[mr x nc] = requant(A[mr x kc] * W + bias) with int8 A, int8 W, int32
- * accumulation. Per panel of NR columns W holds [NR int32 bias][ceil(kc/8) x NR x 8 int8][NR/4
- * requantization blocks]; A rows are read 8 bytes at a time (up to 7 bytes past kc, multiplied by
- * zero weights). Each (row, column) has its own i32x4 accumulator of dot_i16x8_s products, reduced
- * horizontally once per tile.
+ * qs8 GEMM, c2s4 layout: C[mr x nc] = requant(A[mr x kc] * W + bias) with int8 A and W, int32
+ * accumulation. Each step loads 8 k of a row widened to int16 (4 pairs of k in the 4 i32 lanes);
+ * i32x4.dot_i16x8_s with 4 columns x 2 k of W gives lane j the pair ((j + s) % 4) of column j at
+ * step s, and A is rotated by one lane between the 4 steps, so every accumulator lane ends with
+ * the full sum of its column: no horizontal reduction, NR / 4 accumulators per row.
+ * W per panel of NR columns: [NR int32 bias][ceil(kc/8) x 4 steps x NR/4 x 8 int8][NR/4
+ * requantization blocks]. A rows are read 8 bytes at a time (up to 7 bytes past kc, multiplied by
+ * zero weights).
  */
 function qs8Gemm(MR, NR) {
-  const tile = `${MR}x${NR}c8`;
+  const tile = qtile(MR, NR);
   const name = qsym('gemm', tile);
+  const G = NR / 4;
   const L = [HEADER];
   L.push(`import { QS8_PARAMS_BYTES, narrow8, requant4, requantBound } from '../qs8-common/requant';`, ``);
-  L.push(`/** ${qcanon('gemm', tile)}: ${MR} rows x ${NR} columns per tile, 8 k per step, int32 accumulation, requantized to int8. */`);
+  L.push(`/** ${qcanon('gemm', tile)}: ${MR} rows x ${NR} columns per tile, 8 k per step (4 rotations of A), int32 accumulation, requantized to int8. */`);
   L.push(`export function ${name}(mr: i32, nc: i32, kc: i32, a: usize, a_stride: usize, w: usize, c: usize, cm_stride: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
   rowPointers(L, MR, 'a', 'a_stride', 'c', 'cm_stride');
   L.push(`  const vzp = i32x4.splat(zp);`, `  const vlo = requantBound(mode, qmin - zp);`, `  const vhi = requantBound(mode, qmax - zp);`, `  const kb = (kc + 7) >> 3;`, `  do {`);
-  // bias in lane 0 of column j's accumulators: the horizontal reduction adds it once
-  for (let i = 0; i < MR; i++) for (let j = 0; j < NR; j++) L.push(`    let vacc${i}x${j} = v128.load32_zero(w${j ? `, ${j * 4}` : ''});`);
+  for (let g = 0; g < G; g++) L.push(`    const vbias${g} = v128.load(w${g ? `, ${g * 16}` : ''});`);
+  for (let i = 0; i < MR; i++) for (let g = 0; g < G; g++) L.push(`    let vacc${i}x${g} = vbias${g};`);
   L.push(`    w += ${NR * 4};`);
   for (let i = 0; i < MR; i++) L.push(`    let p${i} = a${i};`);
   L.push(`    for (let k = kb; k > 0; k--) {`);
-  for (let i = 0; i < MR; i++) L.push(`      const va${i} = v128.load8x8_s(p${i});`);
-  for (let j = 0; j < NR; j++) {
-    L.push(`      const vb${j} = v128.load8x8_s(w${j ? `, ${j * 8}` : ''});`);
-    for (let i = 0; i < MR; i++) L.push(`      vacc${i}x${j} = i32x4.add(vacc${i}x${j}, i32x4.dot_i16x8_s(va${i}, vb${j}));`);
+  for (let i = 0; i < MR; i++) L.push(`      let va${i} = v128.load8x8_s(p${i});`);
+  for (let st = 0; st < 4; st++) {
+    for (let g = 0; g < G; g++) {
+      const off = (st * G + g) * 8;
+      L.push(`      const vb${st}x${g} = v128.load8x8_s(w${off ? `, ${off}` : ''});`);
+      for (let i = 0; i < MR; i++) L.push(`      vacc${i}x${g} = i32x4.add(vacc${i}x${g}, i32x4.dot_i16x8_s(va${i}, vb${st}x${g}));`);
+    }
+    if (st < 3) for (let i = 0; i < MR; i++) L.push(`      va${i} = v128.shuffle<i32>(va${i}, va${i}, 1, 2, 3, 0);`);
   }
-  L.push(`      w += ${NR * 8};`);
+  L.push(`      w += ${4 * G * 8};`);
   for (let i = 0; i < MR; i++) L.push(`      p${i} += 8;`);
   L.push(`    }`);
   for (let i = 0; i < MR; i++) {
-    L.push(`    const vs${i}x01 = i32x4.add(v128.shuffle<i32>(vacc${i}x0, vacc${i}x1, 0, 4, 1, 5), v128.shuffle<i32>(vacc${i}x0, vacc${i}x1, 2, 6, 3, 7));`);
-    L.push(`    const vs${i}x23 = i32x4.add(v128.shuffle<i32>(vacc${i}x2, vacc${i}x3, 0, 4, 1, 5), v128.shuffle<i32>(vacc${i}x2, vacc${i}x3, 2, 6, 3, 7));`);
-    L.push(`    const vacc${i} = i32x4.add(v128.shuffle<i32>(vs${i}x01, vs${i}x23, 0, 1, 4, 5), v128.shuffle<i32>(vs${i}x01, vs${i}x23, 2, 3, 6, 7));`);
-    L.push(`    let vout${i} = narrow8(requant4(vacc${i}, w, mode, vzp, vlo, vhi), vzp);`);
+    const r = Array.from({ length: G }, (_, g) => `requant4(vacc${i}x${g}, w${g ? ` + ${g} * QS8_PARAMS_BYTES` : ''}, mode, vzp, vlo, vhi)`);
+    L.push(`    let vout${i} = narrow8(${r[0]}, ${G > 1 ? r[1] : 'vzp'});`);
   }
-  L.push(`    w += QS8_PARAMS_BYTES;`);
+  L.push(`    w += ${G} * QS8_PARAMS_BYTES;`);
   L.push(`    if (nc >= ${NR}) {`);
-  for (let i = MR - 1; i >= 0; i--) L.push(`      v128.store32_lane(c${i}, vout${i}, 0);`, `      c${i} += ${NR};`);
-  L.push(`      nc -= ${NR};`, `    } else {`, `      if (nc & 2) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`      v128.store${NR === 8 ? '64' : '32'}_lane(c${i}, vout${i}, 0);`, `      c${i} += ${NR};`);
+  L.push(`      nc -= ${NR};`, `    } else {`);
+  if (NR === 8) {
+    L.push(`      if (nc & 4) {`);
+    for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store32_lane(c${i}, vout${i}, 0);`, `        vout${i} = i64x2.shr_u(vout${i}, 32);`, `        c${i} += 4;`);
+    L.push(`      }`);
+  }
+  L.push(`      if (nc & 2) {`);
   for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store16_lane(c${i}, vout${i}, 0);`, `        vout${i} = i32x4.shr_u(vout${i}, 16);`, `        c${i} += 2;`);
   L.push(`      }`, `      if (nc & 1) {`);
   for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store8_lane(c${i}, vout${i}, 0);`);
@@ -372,7 +385,7 @@ function exportsFile() {
   }
   for (const [kt, ch] of DWCONV_TILES) L.push(`export { f32_dwconv_simd128_${dwName(kt, ch)} } from './f32-dwconv/f32-dwconv-simd128-${dwName(kt, ch)}';`);
   L.push(`export { f32_vbinary_simd128_nd } from './f32-vbinary/f32-vbinary-simd128';`);
-  for (const [mr, nr] of QS8_GEMM_TILES) L.push(`export { ${qsym('gemm', `${mr}x${nr}c8`)}, ${qsym('gemm', `${mr}x${nr}c8`)}_tiles } from './qs8-gemm/${qcanon('gemm', `${mr}x${nr}c8`)}';`);
+  for (const [mr, nr] of QS8_GEMM_TILES) L.push(`export { ${qsym('gemm', qtile(mr, nr))}, ${qsym('gemm', qtile(mr, nr))}_tiles } from './qs8-gemm/${qcanon('gemm', qtile(mr, nr))}';`);
   for (const [kt, ch] of QS8_DWCONV_TILES) L.push(`export { ${qsym('dwconv', dwName(kt, ch))} } from './qs8-dwconv/${qcanon('dwconv', dwName(kt, ch))}';`);
   return L.join('\n') + '\n';
 }
@@ -394,10 +407,10 @@ function variantsFile() {
   L.push(`]);`, ``);
   L.push(`/** Binary elementwise ops of f32-vbinary-simd128-nd, by op code. */`);
   L.push(`export const F32_VBINARY_OPS = Object.freeze([${VBINARY_OPS.map(([n]) => `'${n}'`).join(', ')}] as const);`, ``);
-  L.push(`/** Every qs8-gemm microkernel (int8 in and out, c8: 8 k per i32x4.dot_i16x8_s step). */`);
+  L.push(`/** Every qs8-gemm microkernel (int8 in and out, c2s4: pairs of k per i32x4.dot_i16x8_s, A rotated). */`);
   L.push(`export const QS8_GEMM_VARIANTS: readonly GemmVariant[] = Object.freeze([`);
   for (const [mr, nr] of QS8_GEMM_TILES) {
-    const t = `${mr}x${nr}c8`;
+    const t = qtile(mr, nr);
     L.push(`  Object.freeze({ name: '${qcanon('gemm', t)}', isa: 'simd128', mr: ${mr}, nr: ${nr}, symbol: '${qsym('gemm', t)}', tiles: '${qsym('gemm', t)}_tiles' }),`);
   }
   L.push(`]);`, ``);
@@ -415,7 +428,7 @@ for (const [mr, nr] of GEMM_TILES) {
 }
 for (const [kt, ch] of DWCONV_TILES) files.set(join(root, 'src/as/f32-dwconv', `f32-dwconv-simd128-${dwName(kt, ch)}.ts`), dwconv(kt, ch));
 files.set(join(root, 'src/as/f32-vbinary/f32-vbinary-simd128.ts'), vbinary());
-for (const [mr, nr] of QS8_GEMM_TILES) files.set(join(root, 'src/as/qs8-gemm', `${qcanon('gemm', `${mr}x${nr}c8`)}.ts`), qs8Gemm(mr, nr));
+for (const [mr, nr] of QS8_GEMM_TILES) files.set(join(root, 'src/as/qs8-gemm', `${qcanon('gemm', qtile(mr, nr))}.ts`), qs8Gemm(mr, nr));
 for (const [kt, ch] of QS8_DWCONV_TILES) files.set(join(root, 'src/as/qs8-dwconv', `${qcanon('dwconv', dwName(kt, ch))}.ts`), qs8Dwconv(kt, ch));
 files.set(join(root, 'src/as/generated-exports.ts'), exportsFile());
 files.set(join(root, 'src/microkernels/generated-variants.ts'), variantsFile());

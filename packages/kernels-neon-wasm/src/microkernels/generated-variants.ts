@@ -34,12 +34,12 @@ export const F32_DWCONV_VARIANTS: readonly DwconvVariant[] = Object.freeze([
 /** Binary elementwise ops of f32-vbinary-simd128-nd, by op code. */
 export const F32_VBINARY_OPS = Object.freeze(['add', 'sub', 'mul', 'div', 'max', 'min'] as const);
 
-/** Every qs8-gemm microkernel (int8 in and out, c8: 8 k per i32x4.dot_i16x8_s step). */
+/** Every qs8-gemm microkernel (int8 in and out, c2s4: pairs of k per i32x4.dot_i16x8_s, A rotated). */
 export const QS8_GEMM_VARIANTS: readonly GemmVariant[] = Object.freeze([
-  Object.freeze({ name: 'qs8-gemm-simd128-1x4c8', isa: 'simd128', mr: 1, nr: 4, symbol: 'qs8_gemm_simd128_1x4c8', tiles: 'qs8_gemm_simd128_1x4c8_tiles' }),
-  Object.freeze({ name: 'qs8-gemm-simd128-2x4c8', isa: 'simd128', mr: 2, nr: 4, symbol: 'qs8_gemm_simd128_2x4c8', tiles: 'qs8_gemm_simd128_2x4c8_tiles' }),
-  Object.freeze({ name: 'qs8-gemm-simd128-3x4c8', isa: 'simd128', mr: 3, nr: 4, symbol: 'qs8_gemm_simd128_3x4c8', tiles: 'qs8_gemm_simd128_3x4c8_tiles' }),
-  Object.freeze({ name: 'qs8-gemm-simd128-4x4c8', isa: 'simd128', mr: 4, nr: 4, symbol: 'qs8_gemm_simd128_4x4c8', tiles: 'qs8_gemm_simd128_4x4c8_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-1x8c2s4', isa: 'simd128', mr: 1, nr: 8, symbol: 'qs8_gemm_simd128_1x8c2s4', tiles: 'qs8_gemm_simd128_1x8c2s4_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-2x8c2s4', isa: 'simd128', mr: 2, nr: 8, symbol: 'qs8_gemm_simd128_2x8c2s4', tiles: 'qs8_gemm_simd128_2x8c2s4_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-3x8c2s4', isa: 'simd128', mr: 3, nr: 8, symbol: 'qs8_gemm_simd128_3x8c2s4', tiles: 'qs8_gemm_simd128_3x8c2s4_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-4x8c2s4', isa: 'simd128', mr: 4, nr: 8, symbol: 'qs8_gemm_simd128_4x8c2s4', tiles: 'qs8_gemm_simd128_4x8c2s4_tiles' }),
 ]);
 
 /** Every qs8-dwconv microkernel (taps 0: any number of taps, looped). */

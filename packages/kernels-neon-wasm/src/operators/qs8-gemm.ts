@@ -12,12 +12,12 @@ import { PARALLEL_MIN_MACS, splitRange } from './gemm.js';
 import { QS8_PARAMS_BYTES, REQUANT_CODE, writeRequantBlocks, type QuantClamp } from './qs8-params.js';
 
 /** Columns per panel of the qs8 GEMM microkernels. */
-export const QS8_NR = 4;
+export const QS8_NR = 8;
 /** MR of the default qs8 GEMM tile for large problems. */
-export const QS8_DEFAULT_MR = 3;
+export const QS8_DEFAULT_MR = Number((globalThis as { process?: { env: Record<string, string> } }).process?.env.QS8MR ?? 3);
 
 /** Bytes of one packed panel of QS8_NR columns for K. */
-export const qs8PanelBytes = (k: number): number => QS8_NR * 4 + Math.ceil(k / 8) * QS8_NR * 8 + QS8_PARAMS_BYTES;
+export const qs8PanelBytes = (k: number): number => QS8_NR * 4 + Math.ceil(k / 8) * QS8_NR * 8 + (QS8_NR / 4) * QS8_PARAMS_BYTES;
 
 /** A weight matrix for the qs8 GEMM: element (k, n) minus its zero point, in int8. */
 export interface Qs8Weights {
@@ -52,20 +52,26 @@ export function packQs8Gemm(w: Qs8Weights, aZero: number): Uint8Array {
       view.setInt32(o + j * 4, b, true);
     }
     o += QS8_NR * 4;
+    // c2s4: per 8 k, 4 steps x NR/4 groups of 8 bytes; at step s, lane j of a group holds column
+    // j's pair of k number (j + s) % 4 (A is rotated by one pair between steps)
     for (let q = 0; q < kb; q++) {
-      for (let j = 0; j < QS8_NR; j++) {
-        const col = p * QS8_NR + j;
-        for (let e = 0; e < 8; e++) {
-          const kk = q * 8 + e;
-          const v = col < n && kk < k ? w.at(kk, col) : 0;
-          if (v < -128 || v > 127) throw new UnsupportedOpError(`weight minus zero point ${v} at (${kk}, ${col}) does not fit int8`);
-          view.setInt8(o + j * 8 + e, v);
+      for (let st = 0; st < 4; st++) {
+        for (let g = 0; g < QS8_NR / 4; g++) {
+          for (let j = 0; j < 4; j++) {
+            const col = p * QS8_NR + g * 4 + j;
+            for (let e = 0; e < 2; e++) {
+              const kk = q * 8 + ((j + st) % 4) * 2 + e;
+              const v = col < n && kk < k ? w.at(kk, col) : 0;
+              if (v < -128 || v > 127) throw new UnsupportedOpError(`weight minus zero point ${v} at (${kk}, ${col}) does not fit int8`);
+              view.setInt8(o + j * 2 + e, v);
+            }
+          }
+          o += 8;
         }
       }
-      o += QS8_NR * 8;
     }
-    writeRequantBlocks(view, o, w.mode, w.multipliers, p * QS8_NR, 1);
-    o += QS8_PARAMS_BYTES;
+    writeRequantBlocks(view, o, w.mode, w.multipliers, p * QS8_NR, QS8_NR / 4);
+    o += (QS8_NR / 4) * QS8_PARAMS_BYTES;
   }
   return bytes;
 }
