@@ -280,11 +280,11 @@ function qs8Gemm(MR, NR) {
   const name = qsym('gemm', tile);
   const G = NR / 4;
   const L = [HEADER];
-  L.push(`import { QS8_PARAMS_BYTES, narrow8, requant4, requantBound } from '../qs8-common/requant';`, ``);
+  L.push(`import { QS8_PARAMS_BYTES, pack8, requant4 } from '../qs8-common/requant';`, ``);
   L.push(`/** ${qcanon('gemm', tile)}: ${MR} rows x ${NR} columns per tile, 8 k per step (4 rotations of A), int32 accumulation, requantized to int8. */`);
   L.push(`export function ${name}(mr: i32, nc: i32, kc: i32, a: usize, a_stride: usize, w: usize, c: usize, cm_stride: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
   rowPointers(L, MR, 'a', 'a_stride', 'c', 'cm_stride');
-  L.push(`  const vzp = i32x4.splat(zp);`, `  const vlo = requantBound(mode, qmin - zp);`, `  const vhi = requantBound(mode, qmax - zp);`, `  const kb = (kc + 7) >> 3;`, `  do {`);
+  L.push(`  const vzp = i16x8.splat(<i16>zp);`, `  const vmin = i8x16.splat(<i8>qmin);`, `  const vmax = i8x16.splat(<i8>qmax);`, `  const kb = (kc + 7) >> 3;`, `  do {`);
   for (let g = 0; g < G; g++) L.push(`    const vbias${g} = v128.load(w${g ? `, ${g * 16}` : ''});`);
   for (let i = 0; i < MR; i++) for (let g = 0; g < G; g++) L.push(`    let vacc${i}x${g} = vbias${g};`);
   L.push(`    w += ${NR * 4};`);
@@ -303,8 +303,8 @@ function qs8Gemm(MR, NR) {
   for (let i = 0; i < MR; i++) L.push(`      p${i} += 8;`);
   L.push(`    }`);
   for (let i = 0; i < MR; i++) {
-    const r = Array.from({ length: G }, (_, g) => `requant4(vacc${i}x${g}, w${g ? ` + ${g} * QS8_PARAMS_BYTES` : ''}, mode, vzp, vlo, vhi)`);
-    L.push(`    let vout${i} = narrow8(${r[0]}, ${G > 1 ? r[1] : 'vzp'});`);
+    const r = Array.from({ length: G }, (_, g) => `requant4(vacc${i}x${g}, w${g ? ` + ${g} * QS8_PARAMS_BYTES` : ''}, mode)`);
+    L.push(`    let vout${i} = pack8(${r[0]}, ${G > 1 ? r[1] : r[0]}, vzp, vmin, vmax);`);
   }
   L.push(`    w += ${G} * QS8_PARAMS_BYTES;`);
   L.push(`    if (nc >= ${NR}) {`);
@@ -335,37 +335,56 @@ const QS8_DWCONV_TILES = [[9, 8], [25, 8], [0, 8]];
 /**
  * qs8 depthwise convolution over `output_width` pixels through an indirection buffer (padding taps
  * point at a buffer filled with the input zero point). Per block of 8 channels the weights are
- * [8 int32 bias][taps x 8 int16][2 requantization blocks]; products int8 x int8 fit int16 lanes and
- * widen into int32 accumulators with extmul.
+ * [8 int32 bias][taps x 8 int16, taps interleaved in pairs per channel][2 requantization blocks].
+ * Two taps at a time: inputs of taps t, t + 1 interleaved per channel (int16) and dot_i16x8_s with
+ * the interleaved weights; an odd last tap widens with extmul.
  */
 function qs8Dwconv(KT, CH) {
   const tile = dwName(KT, CH);
   const name = qsym('dwconv', tile);
   const L = [HEADER];
-  L.push(`import { QS8_PARAMS_BYTES, narrow8, requant4, requantBound } from '../qs8-common/requant';`, ``);
+  L.push(`import { QS8_PARAMS_BYTES, pack8, requant4 } from '../qs8-common/requant';`, ``);
   L.push(`/** ${qcanon('dwconv', tile)}: int8 depthwise convolution, ${KT ? `${KT} taps` : 'any number of taps'}, ${CH} channels per step. */`);
   const ksParam = KT ? '' : 'ks: i32, ';
   L.push(`export function ${name}(channels: i32, output_width: i32, ${ksParam}input: usize, weights: usize, output: usize, input_stride: usize, output_increment: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
-  L.push(`  const vzp = i32x4.splat(zp);`, `  const vlo = requantBound(mode, qmin - zp);`, `  const vhi = requantBound(mode, qmax - zp);`);
+  L.push(`  const vzp = i16x8.splat(<i16>zp);`, `  const vmin = i8x16.splat(<i8>qmin);`, `  const vmax = i8x16.splat(<i8>qmax);`);
   L.push(`  const wtaps: usize = ${KT ? `${KT * 16}` : '<usize>ks << 4'};`);
   L.push(`  do {`);
   if (KT) for (let t = 0; t < KT; t++) L.push(`    const i${t} = load<usize>(input, ${t * 4});`);
   L.push(`    let w = weights;`, `    let c = channels;`, `    let coff: usize = 0;`);
   L.push(`    while (c > 0) {`);
   L.push(`      let vacc0 = v128.load(w);`, `      let vacc1 = v128.load(w, 16);`);
+  // taps in pairs: the inputs of taps t and t + 1 interleaved per channel, times interleaved
+  // weights, summed pairwise by dot_i16x8_s; an odd last tap widens with extmul
+  const pair = (ind, a, b, wo) => {
+    L.push(`${ind}const va = v128.load8x8_s(${a});`, `${ind}const vb = v128.load8x8_s(${b});`);
+    L.push(`${ind}vacc0 = i32x4.add(vacc0, i32x4.dot_i16x8_s(v128.shuffle<i16>(va, vb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(${wo})));`);
+    L.push(`${ind}vacc1 = i32x4.add(vacc1, i32x4.dot_i16x8_s(v128.shuffle<i16>(va, vb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(${wo}, 16)));`);
+  };
+  const single = (ind, a, wo) => {
+    L.push(`${ind}const vi = v128.load8x8_s(${a});`, `${ind}const vk = v128.load(${wo});`);
+    L.push(`${ind}vacc0 = i32x4.add(vacc0, i32x4.extmul_low_i16x8_s(vi, vk));`, `${ind}vacc1 = i32x4.add(vacc1, i32x4.extmul_high_i16x8_s(vi, vk));`);
+  };
   if (KT) {
-    for (let t = 0; t < KT; t++) {
-      L.push(`      const vi${t} = v128.load8x8_s(i${t} + coff);`, `      const vk${t} = v128.load(w, ${32 + t * 16});`);
-      L.push(`      vacc0 = i32x4.add(vacc0, i32x4.extmul_low_i16x8_s(vi${t}, vk${t}));`, `      vacc1 = i32x4.add(vacc1, i32x4.extmul_high_i16x8_s(vi${t}, vk${t}));`);
+    for (let t = 0; t + 1 < KT; t += 2) {
+      L.push(`      {`);
+      pair('        ', `i${t} + coff`, `i${t + 1} + coff`, `w + ${32 + t * 16}`);
+      L.push(`      }`);
+    }
+    if (KT & 1) {
+      L.push(`      {`);
+      single('        ', `i${KT - 1} + coff`, `w + ${32 + (KT - 1) * 16}`);
+      L.push(`      }`);
     }
   } else {
-    L.push(`      let wk = w + 32;`, `      for (let t = 0; t < ks; t++) {`);
-    L.push(`        const vi = v128.load8x8_s(load<usize>(input + (<usize>t << 2)) + coff);`, `        const vk = v128.load(wk);`);
-    L.push(`        vacc0 = i32x4.add(vacc0, i32x4.extmul_low_i16x8_s(vi, vk));`, `        vacc1 = i32x4.add(vacc1, i32x4.extmul_high_i16x8_s(vi, vk));`);
-    L.push(`        wk += 16;`, `      }`);
+    L.push(`      let wk = w + 32;`, `      let ip = input;`, `      let t = ks;`, `      for (; t >= 2; t -= 2) {`);
+    pair('        ', `load<usize>(ip) + coff`, `load<usize>(ip, 4) + coff`, 'wk');
+    L.push(`        wk += 32;`, `        ip += 8;`, `      }`, `      if (t != 0) {`);
+    single('        ', `load<usize>(ip) + coff`, 'wk');
+    L.push(`      }`);
   }
   L.push(`      w += 32 + wtaps;`);
-  L.push(`      let vout = narrow8(requant4(vacc0, w, mode, vzp, vlo, vhi), requant4(vacc1, w + QS8_PARAMS_BYTES, mode, vzp, vlo, vhi));`);
+  L.push(`      let vout = pack8(requant4(vacc0, w, mode), requant4(vacc1, w + QS8_PARAMS_BYTES, mode), vzp, vmin, vmax);`);
   L.push(`      w += 2 * QS8_PARAMS_BYTES;`);
   L.push(`      if (c >= 8) {`, `        v128.store64_lane(output, vout, 0);`, `        output += 8;`, `      } else {`);
   L.push(`        if (c & 4) {`, `          v128.store32_lane(output, vout, 0);`, `          vout = i64x2.shr_u(vout, 32);`, `          output += 4;`, `        }`);

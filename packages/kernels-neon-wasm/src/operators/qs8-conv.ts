@@ -79,7 +79,11 @@ export function packQs8Conv(rt: Runtime, p: Qs8ConvWeights, forceDw?: DwconvVari
         for (let t = 0; t < ks; t++) {
           const v = wAt(c, 0, t);
           sum += v;
-          view.setInt16(o + 32 + t * 16 + j * 2, v, true);
+          // taps in pairs (t even, t + 1) interleaved per channel: [c0 t, c0 t+1, c1 t, ...] for
+          // channels 0-3, then 4-7; an odd last tap alone
+          const paired = t < ks - (ks & 1);
+          const at = paired ? 32 + (t >> 1) * 32 + (j >> 2) * 16 + ((j & 3) * 2 + (t & 1)) * 2 : 32 + t * 16 + j * 2;
+          view.setInt16(o + at, v, true);
         }
         view.setInt32(o + j * 4, (biasAt(c) - xZero * sum) | 0, true);
       }

@@ -20,17 +20,11 @@
 export const QS8_PARAMS_BYTES: usize = 112;
 
 /**
- * Requantizes 4 int32 accumulators with the parameter block at `p`; returns int32 lanes already
- * offset by the zero point and clamped (`vlo`/`vhi` hold qmin - zp and qmax - zp as f32 for mode 0
- * and as i32 for mode 1).
+ * Requantizes 4 int32 accumulators with the parameter block at `p`: returns round(acc x
+ * multiplier) per the mode, before the zero point, saturated to int32 (pack8 finishes).
  */
-@inline export function requant4(acc: v128, p: usize, mode: i32, vzp: v128, vlo: v128, vhi: v128): v128 {
-  if (mode == 0) {
-    let f = f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(p));
-    f = f32x4.nearest(f);
-    f = f32x4.pmin(f32x4.pmax(f, vlo), vhi);
-    return i32x4.add(i32x4.trunc_sat_f32x4_s(f), vzp);
-  }
+@inline export function requant4(acc: v128, p: usize, mode: i32): v128 {
+  if (mode == 0) return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(p))));
   let a = i32x4.min_s(i32x4.max_s(acc, v128.load(p, 16)), v128.load(p, 32));
   a = i32x4.mul(a, v128.load(p, 48));
   const m = v128.load(p, 64);
@@ -46,17 +40,16 @@ export const QS8_PARAMS_BYTES: usize = 112;
   let d1 = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(x, x, 2, 3, 2, 3)), v128.load(p, 96));
   d0 = v128.or(f64x2.floor(f64x2.add(f64x2.abs(d0), half)), v128.and(d0, sign));
   d1 = v128.or(f64x2.floor(f64x2.add(f64x2.abs(d1), half)), v128.and(d1, sign));
-  const r = v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(d0), i32x4.trunc_sat_f64x2_s_zero(d1), 0, 1, 4, 5);
-  return i32x4.add(i32x4.min_s(i32x4.max_s(r, vlo), vhi), vzp);
+  return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(d0), i32x4.trunc_sat_f64x2_s_zero(d1), 0, 1, 4, 5);
 }
 
-/** The clamp bounds `requant4` takes for a mode: qmin - zp and qmax - zp as f32 (mode 0) or i32 (mode 1). */
-@inline export function requantBound(mode: i32, v: i32): v128 {
-  return mode == 0 ? f32x4.splat(<f32>v) : i32x4.splat(v);
-}
-
-/** Narrows two i32x4 (already clamped to int8) to 8 int8 lanes in the low half. */
-@inline export function narrow8(a: v128, b: v128): v128 {
-  const h = i16x8.narrow_i32x4_s(a, b);
-  return i8x16.narrow_i16x8_s(h, h);
+/**
+ * Adds the zero point and clamps 8 requantized lanes (two requant4 results) into int8 lanes 0..7:
+ * saturating narrow to int16, saturating add of the zero point, saturating narrow to int8, then
+ * the [qmin, qmax] clamp. Every step is monotonic and saturates only far outside [-128, 127], so
+ * this equals the reference's clamp(r + zero point, qmin, qmax).
+ */
+@inline export function pack8(r0: v128, r1: v128, vzp: v128, vmin: v128, vmax: v128): v128 {
+  const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(r0, r1), vzp);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), vmin), vmax);
 }
