@@ -293,13 +293,13 @@ function qs8Gemm(MR, NR) {
   for (let i = 0; i < MR; i++) L.push(`      let va${i} = v128.load8x8_s(p${i});`);
   for (let st = 0; st < 4; st++) {
     for (let g = 0; g < G; g++) {
-      const off = (st * G + g) * 8;
-      L.push(`      const vb${st}x${g} = v128.load8x8_s(w${off ? `, ${off}` : ''});`);
+      const off = (st * G + g) * 16;
+      L.push(`      const vb${st}x${g} = v128.load(w${off ? `, ${off}` : ''});`);
       for (let i = 0; i < MR; i++) L.push(`      vacc${i}x${g} = i32x4.add(vacc${i}x${g}, i32x4.dot_i16x8_s(va${i}, vb${st}x${g}));`);
     }
     if (st < 3) for (let i = 0; i < MR; i++) L.push(`      va${i} = v128.shuffle<i32>(va${i}, va${i}, 1, 2, 3, 0);`);
   }
-  L.push(`      w += ${4 * G * 8};`);
+  L.push(`      w += ${4 * G * 16};`);
   for (let i = 0; i < MR; i++) L.push(`      p${i} += 8;`);
   L.push(`    }`);
   for (let i = 0; i < MR; i++) {

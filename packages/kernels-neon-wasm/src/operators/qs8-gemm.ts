@@ -17,7 +17,7 @@ export const QS8_NR = 8;
 export const QS8_DEFAULT_MR = Number((globalThis as { process?: { env: Record<string, string> } }).process?.env.QS8MR ?? 3);
 
 /** Bytes of one packed panel of QS8_NR columns for K. */
-export const qs8PanelBytes = (k: number): number => QS8_NR * 4 + Math.ceil(k / 8) * QS8_NR * 8 + (QS8_NR / 4) * QS8_PARAMS_BYTES;
+export const qs8PanelBytes = (k: number): number => QS8_NR * 4 + Math.ceil(k / 8) * QS8_NR * 16 + (QS8_NR / 4) * QS8_PARAMS_BYTES;
 
 /** A weight matrix for the qs8 GEMM: element (k, n) minus its zero point, in int8. */
 export interface Qs8Weights {
@@ -63,10 +63,10 @@ export function packQs8Gemm(w: Qs8Weights, aZero: number): Uint8Array {
               const kk = q * 8 + ((j + st) % 4) * 2 + e;
               const v = col < n && kk < k ? w.at(kk, col) : 0;
               if (v < -128 || v > 127) throw new UnsupportedOpError(`weight minus zero point ${v} at (${kk}, ${col}) does not fit int8`);
-              view.setInt8(o + j * 2 + e, v);
+              view.setInt16(o + (j * 2 + e) * 2, v, true);
             }
           }
-          o += 8;
+          o += 16;
         }
       }
     }
