@@ -14,7 +14,7 @@ import { QS8_PARAMS_BYTES, REQUANT_CODE, writeRequantBlocks, type QuantClamp } f
 /** Columns per panel of the qs8 GEMM microkernels. */
 export const QS8_NR = 8;
 /** MR of the default qs8 GEMM tile for large problems. */
-export const QS8_DEFAULT_MR = Number((globalThis as { process?: { env: Record<string, string> } }).process?.env.QS8MR ?? 3);
+export const QS8_DEFAULT_MR = 4;
 
 /** Bytes of one packed panel of QS8_NR columns for K. */
 export const qs8PanelBytes = (k: number): number => QS8_NR * 4 + Math.ceil(k / 8) * QS8_NR * 16 + (QS8_NR / 4) * QS8_PARAMS_BYTES;
