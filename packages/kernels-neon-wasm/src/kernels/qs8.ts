@@ -10,7 +10,7 @@ import { UnsupportedOpError, dequantizeValue, quantRange, type RequantMode, type
 import { window2d } from '../operators/geometry.js';
 import { bindQs8Conv, packQs8Conv, qs8ConvUkernel, qs8ConvWorkspace, type PackedQs8Conv } from '../operators/qs8-conv.js';
 import { bindQs8Gemm, packQs8Gemm, selectQs8GemmVariant, uploadBytes } from '../operators/qs8-gemm.js';
-import { quantClamp } from '../operators/qs8-params.js';
+import { quantClamp, requantCode } from '../operators/qs8-params.js';
 import type { KernelRegistration, Layout, PlanContext } from '../session/registry.js';
 import { prod, shapeOf } from './util.js';
 
@@ -122,7 +122,7 @@ function gemmPlan(ctx: PlanContext, key: string, m: number, k: number, n: number
   return {
     w,
     ukernel: selectQs8GemmVariant(m).name,
-    bind: (a: number, c: number) => bindQs8Gemm(rt, { m, n, k, a, lda: k, w, c, ldc: n, mode, zp: yZero, clamp }),
+    bind: (a: number, c: number) => bindQs8Gemm(rt, { m, n, k, a, lda: k, w, c, ldc: n, code: requantCode(mode, multipliers), zp: yZero, clamp }),
   };
 }
 

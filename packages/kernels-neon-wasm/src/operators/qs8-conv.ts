@@ -13,7 +13,7 @@ import type { DwconvVariant } from '../microkernels/types.js';
 import { QS8_DWCONV_VARIANTS } from '../microkernels/generated-variants.js';
 import { PARALLEL_MIN_MACS, splitRange } from './gemm.js';
 import { tapOf, type Window2d } from './geometry.js';
-import { QS8_PARAMS_BYTES, REQUANT_CODE, writeRequantBlocks, type QuantClamp } from './qs8-params.js';
+import { QS8_PARAMS_BYTES, requantCode, writeRequantBlocks, type QuantClamp } from './qs8-params.js';
 import { bindQs8Gemm, packQs8Gemm, selectQs8GemmVariant, uploadBytes } from './qs8-gemm.js';
 
 /** What packQs8Conv needs of a QLinearConv. */
@@ -41,7 +41,8 @@ export interface PackedQs8Conv {
   readonly kh: number;
   readonly kw: number;
   readonly xZero: number;
-  readonly mode: RequantMode;
+  /** Requantization code of the microkernels (requantCode). */
+  readonly code: number;
   /** Packed weights per group (gemm) or one block (dwconv). */
   readonly weights: readonly number[];
   readonly dw?: DwconvVariant;
@@ -90,7 +91,7 @@ export function packQs8Conv(rt: Runtime, p: Qs8ConvWeights, forceDw?: DwconvVari
       writeRequantBlocks(view, o + 32 + ks * 16, mode, p.multipliers, b * 8, 2);
     }
     const ptr = uploadBytes(rt, bytes);
-    return { kind: 'dwconv', m, cg, mg, group, kh, kw, xZero, mode, weights: [ptr], dw, release: () => rt.heap.release(ptr) };
+    return { kind: 'dwconv', m, cg, mg, group, kh, kw, xZero, code: requantCode(mode, p.multipliers), weights: [ptr], dw, release: () => rt.heap.release(ptr) };
   }
   const ptrs: number[] = [];
   for (let g = 0; g < group; g++) {
@@ -99,7 +100,7 @@ export function packQs8Conv(rt: Runtime, p: Qs8ConvWeights, forceDw?: DwconvVari
     const bytes = packQs8Gemm({ k: ks * cg, n: mg, at: (k, n) => wAt(g * mg + n, k % cg, Math.floor(k / cg)), bias: (n) => biasAt(g * mg + n), multipliers: mult, mode }, xZero);
     ptrs.push(uploadBytes(rt, bytes));
   }
-  return { kind: 'gemm', m, cg, mg, group, kh, kw, xZero, mode, weights: ptrs, release: () => ptrs.forEach((q) => rt.heap.release(q)) };
+  return { kind: 'gemm', m, cg, mg, group, kh, kw, xZero, code: requantCode(mode, p.multipliers), weights: ptrs, release: () => ptrs.forEach((q) => rt.heap.release(q)) };
 }
 
 /** Whether the convolution is a plain GEMM on the input rows (1x1, stride 1, no padding, one group). */
@@ -154,7 +155,7 @@ export function bindQs8Conv(rt: Runtime, pc: PackedQs8Conv, g: Window2d, channel
     }
     return ind;
   };
-  const mode = REQUANT_CODE[pc.mode];
+  const mode = pc.code;
 
   if (pc.kind === 'dwconv') {
     const dw = pc.dw!;
@@ -170,7 +171,7 @@ export function bindQs8Conv(rt: Runtime, pc: PackedQs8Conv, g: Window2d, channel
   }
 
   if (isQs8Pointwise(pc, g)) {
-    return bindQs8Gemm(rt, { m: pixels, n: pc.m, k: channels, a: x, lda: channels, w: pc.weights[0], c: y, ldc: pc.m, mode: pc.mode, zp: yZero, clamp });
+    return bindQs8Gemm(rt, { m: pixels, n: pc.m, k: channels, a: x, lda: channels, w: pc.weights[0], c: y, ldc: pc.m, code: pc.code, zp: yZero, clamp });
   }
 
   const zero = zeroBuffer();
@@ -178,7 +179,7 @@ export function bindQs8Conv(rt: Runtime, pc: PackedQs8Conv, g: Window2d, channel
   const k = ks * pc.cg;
   const im2col = rt.fn('x8_im2col');
   const gemms = pc.weights.map((w, gi) => {
-    const run = bindQs8Gemm(rt, { m: pixels, n: pc.mg, k, a: workspace, lda: k, w, c: y + gi * pc.mg, ldc: pc.m, mode: pc.mode, zp: yZero, clamp });
+    const run = bindQs8Gemm(rt, { m: pixels, n: pc.mg, k, a: workspace, lda: k, w, c: y + gi * pc.mg, ldc: pc.m, code: pc.code, zp: yZero, clamp });
     return () => {
       im2col(pixels, ks, pc.cg, ind, gi * pc.cg, zero, workspace);
       run();

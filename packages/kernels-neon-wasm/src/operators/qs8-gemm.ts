@@ -9,7 +9,7 @@ import type { GemmVariant } from '../microkernels/types.js';
 import { QS8_GEMM_VARIANTS } from '../microkernels/generated-variants.js';
 import { selectGemmVariant } from '../microkernels/variants.js';
 import { PARALLEL_MIN_MACS, splitRange } from './gemm.js';
-import { QS8_PARAMS_BYTES, REQUANT_CODE, writeRequantBlocks, type QuantClamp } from './qs8-params.js';
+import { QS8_PARAMS_BYTES, writeRequantBlocks, type QuantClamp } from './qs8-params.js';
 
 /** Columns per panel of the qs8 GEMM microkernels. */
 export const QS8_NR = 8;
@@ -95,7 +95,8 @@ export interface Qs8GemmProblem {
   /** C: m rows of n int8, `ldc` bytes apart. */
   readonly c: number;
   readonly ldc: number;
-  readonly mode: RequantMode;
+  /** Requantization code (requantCode of the packed weights' mode and multipliers). */
+  readonly code: number;
   readonly zp: number;
   readonly clamp: QuantClamp;
 }
@@ -112,7 +113,7 @@ export function selectQs8GemmVariant(m: number): GemmVariant {
 export function bindQs8Gemm(rt: Runtime, p: Qs8GemmProblem, variant: GemmVariant = selectQs8GemmVariant(p.m)): () => void {
   const { m, n, k, a, lda, w, c, ldc, zp } = p;
   if (m === 0 || n === 0) return () => {};
-  const mode = REQUANT_CODE[p.mode];
+  const mode = p.code;
   const { qmin, qmax } = p.clamp;
   const threads = m * n * k >= PARALLEL_MIN_MACS ? rt.threads : 1;
   if (threads === 1) {

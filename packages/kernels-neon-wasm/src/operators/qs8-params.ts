@@ -8,8 +8,15 @@ import { ArgumentError, quantRange, quantizeMultiplier, roundHalfEven, type DTyp
 /** Bytes of one requantization block (4 channels). */
 export const QS8_PARAMS_BYTES = 112;
 
-/** Requantization mode codes of the microkernels. */
-export const REQUANT_CODE: Readonly<Record<RequantMode, number>> = Object.freeze({ float: 0, 'fixed-point': 1 });
+/**
+ * The microkernels' requantization code for `mode` and these multipliers: 0 float, 1 fixed-point,
+ * 2 fixed-point where no multiplier needs a left shift (>= 1), which skips the shift's clamp.
+ */
+export function requantCode(mode: RequantMode, multipliers: ArrayLike<number>): number {
+  if (mode === 'float') return 0;
+  for (let i = 0; i < multipliers.length; i++) if (quantizeMultiplier(multipliers[i]).shift > 0) return 1;
+  return 2;
+}
 
 /**
  * Writes the requantization blocks of channels [c0, c0 + 4 * blocks) into `view` at byte `offset`

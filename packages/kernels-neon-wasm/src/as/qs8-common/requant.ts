@@ -3,6 +3,7 @@
 //   mode 0 'float' (ONNX):        round_half_even(f32(acc) * f32 multiplier) + zero point
 //   mode 1 'fixed-point' (TFLite): RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(
 //                                  sat(acc << left), M), right) + zero point
+//   mode 2 'fixed-point' when no channel has a left shift (left = 0 everywhere)
 // then clamped to [qmin, qmax] (the output range intersected with the fused activation).
 //
 // Per-channel parameters come in blocks of 4 lanes, QS8_PARAMS_BYTES each (written by the
@@ -25,8 +26,9 @@ export const QS8_PARAMS_BYTES: usize = 112;
  */
 @inline export function requant4(acc: v128, p: usize, mode: i32): v128 {
   if (mode == 0) return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(p))));
-  let a = i32x4.min_s(i32x4.max_s(acc, v128.load(p, 16)), v128.load(p, 32));
-  a = i32x4.mul(a, v128.load(p, 48));
+  let a = acc;
+  // mode 2: no multiplier of the layer is >= 1, so there is no left shift to saturate
+  if (mode == 1) a = i32x4.mul(i32x4.min_s(i32x4.max_s(acc, v128.load(p, 16)), v128.load(p, 32)), v128.load(p, 48));
   const m = v128.load(p, 64);
   const nudge = i64x2.splat(1 << 30);
   // SaturatingRoundingDoublingHighMul: (a * M + 2^30) >> 31 (floor) equals the C truncating
