@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates the register-blocked f32 GEMM / IGEMM microkernels (AssemblyScript, SIMD128) and the
+// Generates the register-blocked f32 GEMM / IGEMM (and qs8 GEMM / depthwise) microkernels (AssemblyScript, SIMD128) and the
 // TypeScript variant list that dispatch, tests and benchmarks share. One folder per dtype-op:
 //   src/as/f32-gemm/f32-gemm-simd128-<MR>x8.ts      (generated, do not edit)
 //   src/as/f32-igemm/f32-igemm-simd128-<MR>x8.ts    (generated, do not edit)
@@ -257,6 +257,145 @@ function vbinary() {
   return L.join('\n');
 }
 
+// ------------------------------------------------------------------ qs8 (int8) microkernels
+
+/** qs8 GEMM tiles: [MR, NR]; K is consumed 8 at a time (c2s4: pairs of k, A rotated between steps). */
+const QS8_GEMM_TILES = [1, 2, 3, 4].map((mr) => [mr, 8]);
+const qsym = (kind, tile) => `qs8_${kind}_simd128_${tile}`;
+const qcanon = (kind, tile) => `qs8-${kind}-simd128-${tile}`;
+const qtile = (mr, nr) => `${mr}x${nr}c2s4`;
+
+/**
+ * qs8 GEMM, c2s4 layout: C[mr x nc] = requant(A[mr x kc] * W + bias) with int8 A and W, int32
+ * accumulation. Each step loads 8 k of a row widened to int16 (4 pairs of k in the 4 i32 lanes);
+ * i32x4.dot_i16x8_s with 4 columns x 2 k of W gives lane j the pair ((j + s) % 4) of column j at
+ * step s, and A is rotated by one lane between the 4 steps, so every accumulator lane ends with
+ * the full sum of its column: no horizontal reduction, NR / 4 accumulators per row.
+ * W per panel of NR columns: [NR int32 bias][ceil(kc/8) x 4 steps x NR/4 x 8 int8][NR/4
+ * requantization blocks]. A rows are read 8 bytes at a time (up to 7 bytes past kc, multiplied by
+ * zero weights).
+ */
+function qs8Gemm(MR, NR) {
+  const tile = qtile(MR, NR);
+  const name = qsym('gemm', tile);
+  const G = NR / 4;
+  const L = [HEADER];
+  L.push(`import { QS8_PARAMS_BYTES, pack8, requant4 } from '../qs8-common/requant';`, ``);
+  L.push(`/** ${qcanon('gemm', tile)}: ${MR} rows x ${NR} columns per tile, 8 k per step (4 rotations of A), int32 accumulation, requantized to int8. */`);
+  L.push(`export function ${name}(mr: i32, nc: i32, kc: i32, a: usize, a_stride: usize, w: usize, c: usize, cm_stride: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
+  rowPointers(L, MR, 'a', 'a_stride', 'c', 'cm_stride');
+  L.push(`  const vzp = i16x8.splat(<i16>zp);`, `  const vmin = i8x16.splat(<i8>qmin);`, `  const vmax = i8x16.splat(<i8>qmax);`, `  const kb = (kc + 7) >> 3;`, `  do {`);
+  for (let g = 0; g < G; g++) L.push(`    const vbias${g} = v128.load(w${g ? `, ${g * 16}` : ''});`);
+  for (let i = 0; i < MR; i++) for (let g = 0; g < G; g++) L.push(`    let vacc${i}x${g} = vbias${g};`);
+  L.push(`    w += ${NR * 4};`);
+  for (let i = 0; i < MR; i++) L.push(`    let p${i} = a${i};`);
+  L.push(`    for (let k = kb; k > 0; k--) {`);
+  for (let i = 0; i < MR; i++) L.push(`      let va${i} = v128.load8x8_s(p${i});`);
+  for (let st = 0; st < 4; st++) {
+    for (let g = 0; g < G; g++) {
+      const off = (st * G + g) * 16;
+      L.push(`      const vb${st}x${g} = v128.load(w${off ? `, ${off}` : ''});`);
+      for (let i = 0; i < MR; i++) L.push(`      vacc${i}x${g} = i32x4.add(vacc${i}x${g}, i32x4.dot_i16x8_s(va${i}, vb${st}x${g}));`);
+    }
+    if (st < 3) for (let i = 0; i < MR; i++) L.push(`      va${i} = v128.shuffle<i32>(va${i}, va${i}, 1, 2, 3, 0);`);
+  }
+  L.push(`      w += ${4 * G * 16};`);
+  for (let i = 0; i < MR; i++) L.push(`      p${i} += 8;`);
+  L.push(`    }`);
+  for (let i = 0; i < MR; i++) {
+    const r = Array.from({ length: G }, (_, g) => `requant4(vacc${i}x${g}, w${g ? ` + ${g} * QS8_PARAMS_BYTES` : ''}, mode)`);
+    L.push(`    let vout${i} = pack8(${r[0]}, ${G > 1 ? r[1] : r[0]}, vzp, vmin, vmax);`);
+  }
+  L.push(`    w += ${G} * QS8_PARAMS_BYTES;`);
+  L.push(`    if (nc >= ${NR}) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`      v128.store${NR === 8 ? '64' : '32'}_lane(c${i}, vout${i}, 0);`, `      c${i} += ${NR};`);
+  L.push(`      nc -= ${NR};`, `    } else {`);
+  if (NR === 8) {
+    L.push(`      if (nc & 4) {`);
+    for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store32_lane(c${i}, vout${i}, 0);`, `        vout${i} = i64x2.shr_u(vout${i}, 32);`, `        c${i} += 4;`);
+    L.push(`      }`);
+  }
+  L.push(`      if (nc & 2) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store16_lane(c${i}, vout${i}, 0);`, `        vout${i} = i32x4.shr_u(vout${i}, 16);`, `        c${i} += 2;`);
+  L.push(`      }`, `      if (nc & 1) {`);
+  for (let i = MR - 1; i >= 0; i--) L.push(`        v128.store8_lane(c${i}, vout${i}, 0);`);
+  L.push(`      }`, `      nc = 0;`, `    }`);
+  L.push(`  } while (nc != 0);`, `}`, ``);
+  L.push(`/** Runs ${qcanon('gemm', tile)} over rows [0, m) and columns [0, nc) (w and c at column 0 of the range). */`);
+  L.push(`export function ${name}_tiles(m: i32, nc: i32, kc: i32, a: usize, a_stride: usize, w: usize, c: usize, cm_stride: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
+  L.push(`  for (let i = 0; i < m; i += ${MR}) {`);
+  L.push(`    ${name}(min(m - i, ${MR}), nc, kc, a + <usize>i * a_stride, a_stride, w, c + <usize>i * cm_stride, cm_stride, mode, zp, qmin, qmax);`);
+  L.push(`  }`, `}`, ``);
+  return L.join('\n');
+}
+
+/** qs8 depthwise tiles: taps (0 = any number, looped) x 8 channels per step. */
+const QS8_DWCONV_TILES = [[9, 8], [25, 8], [0, 8]];
+
+/**
+ * qs8 depthwise convolution over `output_width` pixels through an indirection buffer (padding taps
+ * point at a buffer filled with the input zero point). Per block of 8 channels the weights are
+ * [8 int32 bias][taps x 8 int16, taps interleaved in pairs per channel][2 requantization blocks].
+ * Two taps at a time: inputs of taps t, t + 1 interleaved per channel (int16) and dot_i16x8_s with
+ * the interleaved weights; an odd last tap widens with extmul.
+ */
+function qs8Dwconv(KT, CH) {
+  const tile = dwName(KT, CH);
+  const name = qsym('dwconv', tile);
+  const L = [HEADER];
+  L.push(`import { QS8_PARAMS_BYTES, pack8, requant4 } from '../qs8-common/requant';`, ``);
+  L.push(`/** ${qcanon('dwconv', tile)}: int8 depthwise convolution, ${KT ? `${KT} taps` : 'any number of taps'}, ${CH} channels per step. */`);
+  const ksParam = KT ? '' : 'ks: i32, ';
+  L.push(`export function ${name}(channels: i32, output_width: i32, ${ksParam}input: usize, weights: usize, output: usize, input_stride: usize, output_increment: usize, mode: i32, zp: i32, qmin: i32, qmax: i32): void {`);
+  L.push(`  const vzp = i16x8.splat(<i16>zp);`, `  const vmin = i8x16.splat(<i8>qmin);`, `  const vmax = i8x16.splat(<i8>qmax);`);
+  L.push(`  const wtaps: usize = ${KT ? `${KT * 16}` : '<usize>ks << 4'};`);
+  L.push(`  do {`);
+  if (KT) for (let t = 0; t < KT; t++) L.push(`    const i${t} = load<usize>(input, ${t * 4});`);
+  L.push(`    let w = weights;`, `    let c = channels;`, `    let coff: usize = 0;`);
+  L.push(`    while (c > 0) {`);
+  L.push(`      let vacc0 = v128.load(w);`, `      let vacc1 = v128.load(w, 16);`);
+  // taps in pairs: the inputs of taps t and t + 1 interleaved per channel, times interleaved
+  // weights, summed pairwise by dot_i16x8_s; an odd last tap widens with extmul
+  const pair = (ind, a, b, wo) => {
+    L.push(`${ind}const va = v128.load8x8_s(${a});`, `${ind}const vb = v128.load8x8_s(${b});`);
+    L.push(`${ind}vacc0 = i32x4.add(vacc0, i32x4.dot_i16x8_s(v128.shuffle<i16>(va, vb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(${wo})));`);
+    L.push(`${ind}vacc1 = i32x4.add(vacc1, i32x4.dot_i16x8_s(v128.shuffle<i16>(va, vb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(${wo}, 16)));`);
+  };
+  const single = (ind, a, wo) => {
+    L.push(`${ind}const vi = v128.load8x8_s(${a});`, `${ind}const vk = v128.load(${wo});`);
+    L.push(`${ind}vacc0 = i32x4.add(vacc0, i32x4.extmul_low_i16x8_s(vi, vk));`, `${ind}vacc1 = i32x4.add(vacc1, i32x4.extmul_high_i16x8_s(vi, vk));`);
+  };
+  if (KT) {
+    for (let t = 0; t + 1 < KT; t += 2) {
+      L.push(`      {`);
+      pair('        ', `i${t} + coff`, `i${t + 1} + coff`, `w + ${32 + t * 16}`);
+      L.push(`      }`);
+    }
+    if (KT & 1) {
+      L.push(`      {`);
+      single('        ', `i${KT - 1} + coff`, `w + ${32 + (KT - 1) * 16}`);
+      L.push(`      }`);
+    }
+  } else {
+    L.push(`      let wk = w + 32;`, `      let ip = input;`, `      let t = ks;`, `      for (; t >= 2; t -= 2) {`);
+    pair('        ', `load<usize>(ip) + coff`, `load<usize>(ip, 4) + coff`, 'wk');
+    L.push(`        wk += 32;`, `        ip += 8;`, `      }`, `      if (t != 0) {`);
+    single('        ', `load<usize>(ip) + coff`, 'wk');
+    L.push(`      }`);
+  }
+  L.push(`      w += 32 + wtaps;`);
+  L.push(`      let vout = pack8(requant4(vacc0, w, mode), requant4(vacc1, w + QS8_PARAMS_BYTES, mode), vzp, vmin, vmax);`);
+  L.push(`      w += 2 * QS8_PARAMS_BYTES;`);
+  L.push(`      if (c >= 8) {`, `        v128.store64_lane(output, vout, 0);`, `        output += 8;`, `      } else {`);
+  L.push(`        if (c & 4) {`, `          v128.store32_lane(output, vout, 0);`, `          vout = i64x2.shr_u(vout, 32);`, `          output += 4;`, `        }`);
+  L.push(`        if (c & 2) {`, `          v128.store16_lane(output, vout, 0);`, `          vout = i64x2.shr_u(vout, 16);`, `          output += 2;`, `        }`);
+  L.push(`        if (c & 1) {`, `          v128.store8_lane(output, vout, 0);`, `          output += 1;`, `        }`, `      }`);
+  L.push(`      coff += 8;`, `      c -= 8;`, `    }`);
+  L.push(`    input += input_stride;`, `    output += output_increment;`);
+  L.push(`  } while (--output_width != 0);`, `}`, ``);
+  return L.join('\n');
+}
+
 function exportsFile() {
   const L = [HEADER];
   for (const [mr, nr] of GEMM_TILES) {
@@ -265,6 +404,8 @@ function exportsFile() {
   }
   for (const [kt, ch] of DWCONV_TILES) L.push(`export { f32_dwconv_simd128_${dwName(kt, ch)} } from './f32-dwconv/f32-dwconv-simd128-${dwName(kt, ch)}';`);
   L.push(`export { f32_vbinary_simd128_nd } from './f32-vbinary/f32-vbinary-simd128';`);
+  for (const [mr, nr] of QS8_GEMM_TILES) L.push(`export { ${qsym('gemm', qtile(mr, nr))}, ${qsym('gemm', qtile(mr, nr))}_tiles } from './qs8-gemm/${qcanon('gemm', qtile(mr, nr))}';`);
+  for (const [kt, ch] of QS8_DWCONV_TILES) L.push(`export { ${qsym('dwconv', dwName(kt, ch))} } from './qs8-dwconv/${qcanon('dwconv', dwName(kt, ch))}';`);
   return L.join('\n') + '\n';
 }
 
@@ -285,6 +426,17 @@ function variantsFile() {
   L.push(`]);`, ``);
   L.push(`/** Binary elementwise ops of f32-vbinary-simd128-nd, by op code. */`);
   L.push(`export const F32_VBINARY_OPS = Object.freeze([${VBINARY_OPS.map(([n]) => `'${n}'`).join(', ')}] as const);`, ``);
+  L.push(`/** Every qs8-gemm microkernel (int8 in and out, c2s4: pairs of k per i32x4.dot_i16x8_s, A rotated). */`);
+  L.push(`export const QS8_GEMM_VARIANTS: readonly GemmVariant[] = Object.freeze([`);
+  for (const [mr, nr] of QS8_GEMM_TILES) {
+    const t = qtile(mr, nr);
+    L.push(`  Object.freeze({ name: '${qcanon('gemm', t)}', isa: 'simd128', mr: ${mr}, nr: ${nr}, symbol: '${qsym('gemm', t)}', tiles: '${qsym('gemm', t)}_tiles' }),`);
+  }
+  L.push(`]);`, ``);
+  L.push(`/** Every qs8-dwconv microkernel (taps 0: any number of taps, looped). */`);
+  L.push(`export const QS8_DWCONV_VARIANTS: readonly DwconvVariant[] = Object.freeze([`);
+  for (const [kt, ch] of QS8_DWCONV_TILES) L.push(`  Object.freeze({ name: '${qcanon('dwconv', dwName(kt, ch))}', isa: 'simd128', taps: ${kt}, channels: ${ch}, symbol: '${qsym('dwconv', dwName(kt, ch))}' }),`);
+  L.push(`]);`, ``);
   return L.join('\n');
 }
 
@@ -295,6 +447,8 @@ for (const [mr, nr] of GEMM_TILES) {
 }
 for (const [kt, ch] of DWCONV_TILES) files.set(join(root, 'src/as/f32-dwconv', `f32-dwconv-simd128-${dwName(kt, ch)}.ts`), dwconv(kt, ch));
 files.set(join(root, 'src/as/f32-vbinary/f32-vbinary-simd128.ts'), vbinary());
+for (const [mr, nr] of QS8_GEMM_TILES) files.set(join(root, 'src/as/qs8-gemm', `${qcanon('gemm', qtile(mr, nr))}.ts`), qs8Gemm(mr, nr));
+for (const [kt, ch] of QS8_DWCONV_TILES) files.set(join(root, 'src/as/qs8-dwconv', `${qcanon('dwconv', dwName(kt, ch))}.ts`), qs8Dwconv(kt, ch));
 files.set(join(root, 'src/as/generated-exports.ts'), exportsFile());
 files.set(join(root, 'src/microkernels/generated-variants.ts'), variantsFile());
 

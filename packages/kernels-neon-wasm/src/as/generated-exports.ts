@@ -18,3 +18,10 @@ export { f32_dwconv_simd128_25p4c } from './f32-dwconv/f32-dwconv-simd128-25p4c'
 export { f32_dwconv_simd128_25p8c } from './f32-dwconv/f32-dwconv-simd128-25p8c';
 export { f32_dwconv_simd128_up8c } from './f32-dwconv/f32-dwconv-simd128-up8c';
 export { f32_vbinary_simd128_nd } from './f32-vbinary/f32-vbinary-simd128';
+export { qs8_gemm_simd128_1x8c2s4, qs8_gemm_simd128_1x8c2s4_tiles } from './qs8-gemm/qs8-gemm-simd128-1x8c2s4';
+export { qs8_gemm_simd128_2x8c2s4, qs8_gemm_simd128_2x8c2s4_tiles } from './qs8-gemm/qs8-gemm-simd128-2x8c2s4';
+export { qs8_gemm_simd128_3x8c2s4, qs8_gemm_simd128_3x8c2s4_tiles } from './qs8-gemm/qs8-gemm-simd128-3x8c2s4';
+export { qs8_gemm_simd128_4x8c2s4, qs8_gemm_simd128_4x8c2s4_tiles } from './qs8-gemm/qs8-gemm-simd128-4x8c2s4';
+export { qs8_dwconv_simd128_9p8c } from './qs8-dwconv/qs8-dwconv-simd128-9p8c';
+export { qs8_dwconv_simd128_25p8c } from './qs8-dwconv/qs8-dwconv-simd128-25p8c';
+export { qs8_dwconv_simd128_up8c } from './qs8-dwconv/qs8-dwconv-simd128-up8c';

@@ -10,3 +10,7 @@ export { f32_layernorm_simd128 } from './f32-layernorm/f32-layernorm-simd128';
 export { x32_transpose2d_simd128, x32_transpose_nd } from './x32-transpose/x32-transpose-simd128';
 export { x32_copy2d, x32_fill } from './x32-copy/x32-copy';
 export { x32_packw_gemm_8 } from './x32-packw/x32-packw-gemm';
+export { qs8_vadd_simd128 } from './qs8-vadd/qs8-vadd-simd128';
+export { f32_qs8_vcvt_simd128, qs8_f32_vcvt_simd128 } from './qs8-vcvt/qs8-vcvt-simd128';
+export { qs8_gavgpool_scalar_nhwc } from './qs8-gavgpool/qs8-gavgpool-scalar';
+export { x8_im2col, x8_transpose2d } from './x8-im2col/x8-im2col';

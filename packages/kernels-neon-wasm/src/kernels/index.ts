@@ -10,6 +10,7 @@ import { concatKernel, transposeKernel, viewKernels } from './movement.js';
 import { batchNormKernel, layerNormKernel, softmaxKernels } from './normalization.js';
 import { averagePoolKernel, globalAveragePoolKernel, globalMaxPoolKernel, maxPoolKernel } from './pool.js';
 import { reduceKernels } from './reduce.js';
+import { qs8Kernels } from './qs8.js';
 
 export const DEFAULT_KERNELS = Object.freeze([
   convKernel,
@@ -28,6 +29,7 @@ export const DEFAULT_KERNELS = Object.freeze([
   ...viewKernels,
   transposeKernel,
   concatKernel,
+  ...qs8Kernels,
 ]);
 
 let registry: KernelRegistry | undefined;

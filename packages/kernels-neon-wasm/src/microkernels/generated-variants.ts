@@ -33,3 +33,18 @@ export const F32_DWCONV_VARIANTS: readonly DwconvVariant[] = Object.freeze([
 
 /** Binary elementwise ops of f32-vbinary-simd128-nd, by op code. */
 export const F32_VBINARY_OPS = Object.freeze(['add', 'sub', 'mul', 'div', 'max', 'min'] as const);
+
+/** Every qs8-gemm microkernel (int8 in and out, c2s4: pairs of k per i32x4.dot_i16x8_s, A rotated). */
+export const QS8_GEMM_VARIANTS: readonly GemmVariant[] = Object.freeze([
+  Object.freeze({ name: 'qs8-gemm-simd128-1x8c2s4', isa: 'simd128', mr: 1, nr: 8, symbol: 'qs8_gemm_simd128_1x8c2s4', tiles: 'qs8_gemm_simd128_1x8c2s4_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-2x8c2s4', isa: 'simd128', mr: 2, nr: 8, symbol: 'qs8_gemm_simd128_2x8c2s4', tiles: 'qs8_gemm_simd128_2x8c2s4_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-3x8c2s4', isa: 'simd128', mr: 3, nr: 8, symbol: 'qs8_gemm_simd128_3x8c2s4', tiles: 'qs8_gemm_simd128_3x8c2s4_tiles' }),
+  Object.freeze({ name: 'qs8-gemm-simd128-4x8c2s4', isa: 'simd128', mr: 4, nr: 8, symbol: 'qs8_gemm_simd128_4x8c2s4', tiles: 'qs8_gemm_simd128_4x8c2s4_tiles' }),
+]);
+
+/** Every qs8-dwconv microkernel (taps 0: any number of taps, looped). */
+export const QS8_DWCONV_VARIANTS: readonly DwconvVariant[] = Object.freeze([
+  Object.freeze({ name: 'qs8-dwconv-simd128-9p8c', isa: 'simd128', taps: 9, channels: 8, symbol: 'qs8_dwconv_simd128_9p8c' }),
+  Object.freeze({ name: 'qs8-dwconv-simd128-25p8c', isa: 'simd128', taps: 25, channels: 8, symbol: 'qs8_dwconv_simd128_25p8c' }),
+  Object.freeze({ name: 'qs8-dwconv-simd128-up8c', isa: 'simd128', taps: 0, channels: 8, symbol: 'qs8_dwconv_simd128_up8c' }),
+]);

@@ -3,9 +3,9 @@
  * generated lists (GEMM, IGEMM, depthwise) come from scripts/gen-microkernels.mjs.
  */
 import type { DwconvVariant, GemmVariant, MicrokernelVariant } from './types.js';
-import { F32_DWCONV_VARIANTS, F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, F32_VBINARY_OPS } from './generated-variants.js';
+import { F32_DWCONV_VARIANTS, F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, F32_VBINARY_OPS, QS8_DWCONV_VARIANTS, QS8_GEMM_VARIANTS } from './generated-variants.js';
 
-export { F32_DWCONV_VARIANTS, F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, F32_VBINARY_OPS };
+export { F32_DWCONV_VARIANTS, F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, F32_VBINARY_OPS, QS8_DWCONV_VARIANTS, QS8_GEMM_VARIANTS };
 
 /** Op codes of f32-vunary-simd128 (keep in sync with src/as/f32-vunary). */
 export const F32_VUNARY_OPS = Object.freeze({
@@ -52,6 +52,15 @@ export const X32_TRANSPOSE_VARIANTS: readonly MicrokernelVariant[] = Object.free
 export const X32_COPY_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x32-copy-scalar-2d', 'x32_copy2d')]);
 export const X32_FILL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x32-fill-simd128-4x', 'x32_fill')]);
 export const X32_PACKW_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x32-packw-scalar-gemm8', 'x32_packw_gemm_8')]);
+/** int8: quantized Add, float32 <-> int8 conversions, global average pooling, im2col and transpose. */
+export const QS8_VADD_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('qs8-vadd-simd128-8x', 'qs8_vadd_simd128')]);
+export const QS8_VCVT_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([
+  v('f32-qs8-vcvt-simd128-8x', 'f32_qs8_vcvt_simd128'),
+  v('qs8-f32-vcvt-simd128-8x', 'qs8_f32_vcvt_simd128'),
+]);
+export const QS8_GAVGPOOL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('qs8-gavgpool-scalar-nhwc', 'qs8_gavgpool_scalar_nhwc')]);
+export const X8_IM2COL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x8-im2col-scalar', 'x8_im2col')]);
+export const X8_TRANSPOSE_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x8-transpose-scalar', 'x8_transpose2d')]);
 
 /**
  * Every microkernel of the package, by op.
@@ -77,6 +86,13 @@ export const MICROKERNELS: Readonly<Record<string, readonly MicrokernelVariant[]
   'x32-copy': X32_COPY_VARIANTS,
   'x32-fill': X32_FILL_VARIANTS,
   'x32-packw': X32_PACKW_VARIANTS,
+  'qs8-gemm': QS8_GEMM_VARIANTS,
+  'qs8-dwconv': QS8_DWCONV_VARIANTS,
+  'qs8-vadd': QS8_VADD_VARIANTS,
+  'qs8-vcvt': QS8_VCVT_VARIANTS,
+  'qs8-gavgpool': QS8_GAVGPOOL_VARIANTS,
+  'x8-im2col': X8_IM2COL_VARIANTS,
+  'x8-transpose': X8_TRANSPOSE_VARIANTS,
 });
 
 /** MR of the default GEMM tile for large problems (the 4x8 tile: 8 accumulators, no spills on x64 or arm64). */

@@ -7,6 +7,7 @@
 import { ShapeError, Tensor, inferTypes, isStaticShape, resolveAttrs, getSchema, runNode, sizeOf, type Graph, type Node, type StaticShape, type TensorType } from '@mo/ir';
 import type { Runtime } from '../runtime/module.js';
 import type { BindContext, InputUse, KernelPlan, KernelRegistry, Layout, PlanContext } from './registry.js';
+import { arenaElementBytes, channelsLastData, readTensorData, writeTensorData } from './dtypes.js';
 
 /** A block of the arena: one value, or several that alias it (Reshape), or a workspace. */
 interface Buffer {
@@ -66,7 +67,9 @@ export interface PlannerServices {
 
 const ARENA_ALIGN = 64;
 const SLACK = 64;
-const bufferBytes = (elements: number) => Math.ceil((elements * 4) / ARENA_ALIGN) * ARENA_ALIGN + SLACK;
+const bufferBytes = (bytes: number) => Math.ceil(bytes / ARENA_ALIGN) * ARENA_ALIGN + SLACK;
+/** Bytes of a value of static type `t` in wasm memory. */
+const valueBytes = (t: TensorType) => sizeOf(t.shape as StaticShape) * (arenaElementBytes(t.dtype) ?? 4);
 
 /** The permutation from a logical channels-first shape to its channels-last storage. */
 export function channelsLastPerm(rank: number): number[] {
@@ -110,11 +113,12 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
   });
   const { types, constants } = inferTypes(concrete);
   const typeOf = (v: string): TensorType => types.get(v)!;
-  const arenaCapable = (t: TensorType | undefined) => !!t && t.dtype === 'float32' && isStaticShape(t.shape) && !t.quant;
+  // float32 values, and int8/uint8/int32 ones (quantized activations); kernels check the dtypes they take
+  const arenaCapable = (t: TensorType | undefined) => !!t && arenaElementBytes(t.dtype) !== undefined && isStaticShape(t.shape) && (t.dtype !== 'float32' || !t.quant);
 
   const buffers: Buffer[] = [];
-  const newBuffer = (elements: number, first: number): Buffer => {
-    const b: Buffer = { id: buffers.length, bytes: bufferBytes(elements), first, last: first, offset: -1 };
+  const newBuffer = (bytes: number, first: number): Buffer => {
+    const b: Buffer = { id: buffers.length, bytes: bufferBytes(bytes), first, last: first, offset: -1 };
     buffers.push(b);
     return b;
   };
@@ -135,7 +139,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
     }
     const t = input.type;
     if (arenaCapable(t)) {
-      const buf = newBuffer(sizeOf(t.shape as StaticShape), -1);
+      const buf = newBuffer(valueBytes(t), -1);
       feedBuffers.set(input.name, buf);
       locs.set(input.name, { kind: 'arena', buf, layout: 'plain' });
     } else locs.set(input.name, { kind: 'js' });
@@ -146,12 +150,20 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
     if (loc?.kind === 'arena') loc.buf.last = Math.max(loc.buf.last, at);
   };
 
-  /** Upload of a float32 constant into session memory (cached across plans). */
+  /** Upload of a constant into session memory (cached across plans). */
   const persistent = (name: string, t: Tensor, layout: Layout): Loc => {
     const ptr = services.cached(`const|${name}|${layout}`, () => {
-      const p = heap.alloc(t.size * 4);
-      if (layout === 'cl') transposeToChannelsLast(t, heap.f32, p >> 2);
-      else heap.writeF32(p, t.dtype === 'float32' && t.data instanceof Float32Array ? t.data : t.toFloat32());
+      // float32 goes straight into wasm memory (no channels-last copy on the JS heap); other
+      // arena dtypes (int8/int32 of quantized graphs) keep their type
+      if (t.dtype === 'float32' || arenaElementBytes(t.dtype) === undefined) {
+        const p = heap.alloc(t.size * 4);
+        if (layout === 'cl') transposeToChannelsLast(t, heap.f32, p >> 2);
+        else heap.writeF32(p, t.dtype === 'float32' && t.data instanceof Float32Array ? t.data : t.toFloat32());
+        return p;
+      }
+      const data = layout === 'cl' ? new Tensor(t.dtype, t.shape, channelsLastData(t) as never) : t;
+      const p = heap.alloc(data.size * arenaElementBytes(data.dtype)!);
+      writeTensorData(heap, p, data);
       return p;
     }, (p) => heap.release(p));
     return { kind: 'persistent', ptr, layout };
@@ -168,7 +180,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       if (done) return done;
       const t = typeOf(name);
       const shape = t.shape as number[];
-      const out: Loc = { kind: 'arena', buf: newBuffer(sizeOf(shape), steps.length), layout };
+      const out: Loc = { kind: 'arena', buf: newBuffer(valueBytes(t), steps.length), layout };
       const n = shape[0];
       const c = shape[1];
       const spatial = sizeOf(shape.slice(2));
@@ -176,10 +188,10 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       steps.push({
         label: `${name} -> ${toCl ? 'channels last' : 'channels first'}`,
         kernel: 'wasm/layout',
-        ukernel: 'x32-transpose-simd128-4x4',
+        ukernel: arenaElementBytes(t.dtype) === 1 ? 'x8-transpose-scalar' : 'x32-transpose-simd128-4x4',
         inputs: [loc],
         outputs: [out],
-        bind: (b) => bindLayout(rt, toCl, n, c, spatial, b.input(0), b.output(0)),
+        bind: (b) => bindLayout(rt, arenaElementBytes(t.dtype) === 1 ? 'x8_transpose2d' : 'x32_transpose2d_simd128', toCl, n, c, spatial, b.input(0), b.output(0)),
       });
       use(loc, steps.length - 1);
       converted.set(key, out);
@@ -214,11 +226,11 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
         }
         const bad = r.inputs.findIndex((u, i) => (u === 'plain' || u === 'cl') && (!arenaCapable(inTypes[i]) || locs.get(node.inputs[i])?.kind === 'js'));
         if (bad >= 0) {
-          reasons.push(`${k.name}: input ${bad} is not a float32 value with a static shape in wasm memory`);
+          reasons.push(`${k.name}: input ${bad} is not a value with a static shape in wasm memory`);
           continue;
         }
         if (node.outputs.some((o, i) => o && !arenaCapable(outTypes[i]))) {
-          reasons.push(`${k.name}: an output is not float32 with a static shape`);
+          reasons.push(`${k.name}: an output has no static shape or a dtype wasm memory does not hold`);
           continue;
         }
         chosen = { kernel: k.name, plan: r };
@@ -242,10 +254,10 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
           if (src?.kind === 'arena') return { kind: 'arena', buf: src.buf, layout };
           if (src?.kind === 'persistent') return { kind: 'persistent', ptr: src.ptr, layout };
         }
-        return { kind: 'arena', buf: newBuffer(sizeOf(outTypes[i]!.shape as StaticShape), stepIndex), layout };
+        return { kind: 'arena', buf: newBuffer(valueBytes(outTypes[i]!), stepIndex), layout };
       });
       node.outputs.forEach((o, i) => o && locs.set(o, outLocs[i]!));
-      const ws = plan.workspace ? newBuffer(Math.ceil(plan.workspace / 4), stepIndex) : undefined;
+      const ws = plan.workspace ? newBuffer(plan.workspace, stepIndex) : undefined;
       if (!plan.alias) {
         steps.push({ label: node.name, node, kernel: chosen.kernel, ukernel: plan.ukernel, inputs: inLocs, outputs: outLocs, workspace: ws, bind: (b) => plan.bind(b) });
       } else {
@@ -264,7 +276,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       const outLocs: (Loc | undefined)[] = node.outputs.map((o, i) => {
         if (!o) return undefined;
         const t = outTypes[i];
-        return arenaCapable(t) ? { kind: 'arena', buf: newBuffer(sizeOf(t!.shape as StaticShape), stepIndex), layout: 'plain' } : { kind: 'js' };
+        return arenaCapable(t) ? { kind: 'arena', buf: newBuffer(valueBytes(t!), stepIndex), layout: 'plain' } : { kind: 'js' };
       });
       node.outputs.forEach((o, i) => o && locs.set(o, outLocs[i]!));
       steps.push({
@@ -370,8 +382,8 @@ function bindContext(rt: Runtime, arena: number, s: PendingStep, allocations: nu
 }
 
 /** A layout conversion between channels-first and channels-last storage. */
-function bindLayout(rt: Runtime, toCl: boolean, n: number, c: number, spatial: number, src: number, dst: number): () => void {
-  const f = rt.fn('x32_transpose2d_simd128');
+function bindLayout(rt: Runtime, kernel: string, toCl: boolean, n: number, c: number, spatial: number, src: number, dst: number): () => void {
+  const f = rt.fn(kernel);
   return toCl ? () => f(n, c, spatial, src, dst) : () => f(n, spatial, c, src, dst);
 }
 
@@ -390,16 +402,15 @@ function bindFallback(rt: Runtime, node: Node, inLocs: readonly (Loc | undefined
     if (l.kind === 'const') return () => l.tensor;
     if (l.kind === 'js') return () => state().js.get(name);
     const ptr = b.input(i);
-    const shape = inTypes[i]!.shape as StaticShape;
-    const size = sizeOf(shape);
-    return () => new Tensor('float32', shape, heap.readF32(ptr, size));
+    const type = inTypes[i]!;
+    return () => readTensorData(heap, ptr, type);
   });
   const outs = node.outputs.map((name, i) => {
     const l = outLocs[i];
     if (!name || !l) return () => {};
     if (l.kind === 'arena') {
       const ptr = b.output(i);
-      return (t: Tensor) => heap.writeF32(ptr, t.data as Float32Array);
+      return (t: Tensor) => writeTensorData(heap, ptr, t);
     }
     return (t: Tensor) => state().js.set(name, t);
   });

@@ -11,6 +11,7 @@ import { Runtime, createRuntime, createRuntimeSync } from '../runtime/module.js'
 import { defaultRegistry } from '../kernels/index.js';
 import { buildPlan, type FallbackInfo, type Plan, type StepInfo } from './planner.js';
 import type { KernelRegistry } from './registry.js';
+import { readTensorData, writeTensorData } from './dtypes.js';
 
 export type Backend = 'auto' | 'wasm' | 'reference';
 
@@ -213,7 +214,7 @@ export class Session {
     state.js.clear();
     for (const [name, t] of feedMap) {
       const ptr = plan.feeds.get(name);
-      if (ptr !== undefined) heap.writeF32(ptr, t.data as Float32Array);
+      if (ptr !== undefined) writeTensorData(heap, ptr, t);
       else state.js.set(name, t);
     }
     const signal = options.signal;
@@ -232,7 +233,8 @@ export class Session {
         for (const d of shape) size *= d;
         const into = options.into?.[o.name];
         if (into && into.length !== size) throw new ArgumentError(`option 'into' for output '${o.name}' has ${into.length} floats; the output has ${size} (${formatShape(shape)})`, { value: o.name });
-        result[o.name] = new Tensor('float32', shape, heap.readF32(o.ptr, size, into));
+        if (into && o.type.dtype !== 'float32') throw new ArgumentError(`option 'into' for output '${o.name}': the output is ${o.type.dtype}, not float32`, { value: o.name });
+        result[o.name] = readTensorData(heap, o.ptr, o.type, into);
       } else if (loc.kind === 'const') result[o.name] = loc.tensor;
       else {
         const t = state.js.get(o.name) ?? feedMap.get(o.name);
