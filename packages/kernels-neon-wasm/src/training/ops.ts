@@ -86,7 +86,7 @@ export class TrainingOps {
   }
 
   private read(ptr: number, n: number): Float32Array {
-    return this.rt.heap.readF32(ptr, n);
+    return this.rt.heap.f32.slice(ptr >> 2, (ptr >> 2) + n);
   }
 
   /** Runs `f` and frees every block it allocated. */
