@@ -3,7 +3,7 @@ import { Rng, createTrainingEngine, recordForward, trainableParameters, findGrad
 import { FMNIST_MODELS } from './fmnist-models.mjs';
 const name = process.argv[2] ?? 'cnn';
 const threads = Number(process.argv[3] ?? 1);
-const graph = FMNIST_MODELS[name].build({ seed: 0 });
+const graph = FMNIST_MODELS[name].build({ seed: 0, width: Number(process.argv[4] ?? 0.5), stemStride: Number(process.argv[5] ?? 1) });
 const engine = createTrainingEngine({ threads });
 const times = new Map();
 const wrap = (op, kind, f) => (...a) => { const t = performance.now(); const r = f(...a); const k = `${op}.${kind}`; times.set(k, (times.get(k) ?? 0) + performance.now() - t); return r; };
@@ -19,6 +19,7 @@ const wrt = trainableParameters(graph);
 let tot = 0;
 for (let i = 0; i < 6; i++) {
   if (i === 1) { times.clear(); tot = 0; }
+  engine.recycle();
   const t = performance.now();
   const tape = recordForward(graph, { input: x }, { training: true, rules });
   const g = new Tensor('float32', [64, 10], new Float32Array(640).fill(0.01));

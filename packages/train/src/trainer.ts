@@ -367,6 +367,7 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
       const onNode = hooks.some((h) => h.onNode) ? (node: Parameters<NonNullable<TrainingHook['onNode']>>[0], ins: readonly (Tensor | undefined)[], outs: readonly Tensor[]) => {
         for (const h of hooks) h.onNode?.(node, ins, outs, step);
       } : undefined;
+      engine?.recycle();
       const tape = recordForward(graph, { [input]: batch.input }, { training: true, seed: dropoutRoot.fork(step).nextUint32(), params: fed, signal: options.signal, onNode, rules: engine?.rules });
       const values: Record<string, Tensor> = {};
       for (const o of graph.outputs) values[o.name] = tape.value(o.name);
@@ -417,6 +418,7 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
   }
   return { graph: current(), history, steps: step };
   } finally {
+    engine?.releaseArrays();
     if (owned) engine?.dispose();
   }
 }

@@ -18,7 +18,7 @@
 import { ArgumentError, UnsupportedOpError } from '@mo/ir';
 import type { Runtime } from '../runtime/module.js';
 import { bindGemm, packGemmWeightsInto, packedGemmBytes } from '../operators/gemm.js';
-import { bindConv, packConv } from '../operators/conv.js';
+import { bindConv, packConv, type PackedConv } from '../operators/conv.js';
 import { bindBinary, type BinaryOp } from '../operators/elementwise.js';
 import { tapOf, window2d, type Window2d } from '../operators/geometry.js';
 
@@ -50,6 +50,20 @@ export interface ConvGrads {
 
 const NO_CLAMP = Object.freeze({ min: -Infinity, max: Infinity });
 
+/**
+ * A convolution bound once per geometry: its input, output and packed-weight buffers stay in
+ * memory (so the indirection buffer is built once); each call writes the input and repacks the
+ * weights in place.
+ */
+interface ConvPlan {
+  readonly xh: number;
+  readonly y: number;
+  readonly pc: PackedConv;
+  /** Bytes of each packed-weight block of `pc`. */
+  readonly packedBytes: readonly number[];
+  readonly run: () => void;
+}
+
 function prod(s: readonly number[]): number {
   let p = 1;
   for (const d of s) p *= d;
@@ -65,8 +79,56 @@ function prod(s: readonly number[]): number {
  */
 export class TrainingOps {
   private readonly blocks: number[] = [];
+  /** Free result arrays by kind and length, and the ones handed out since the last recycle(). */
+  private readonly pool = new Map<string, (Float32Array | Int32Array)[]>();
+  private lent: (Float32Array | Int32Array)[] = [];
+  private pooling = false;
+
+  private readonly plans = new Map<string, ConvPlan>();
+  /** im2col source offsets (floats from the input base; -1 for padding) per geometry. */
+  private readonly colMaps = new Map<string, Int32Array>();
 
   constructor(readonly rt: Runtime) {}
+
+  /**
+   * Starts a new step: every array returned since the previous call may be reused for the results
+   * of this step (allocating fresh multi-MB arrays costs more than the kernels on some systems).
+   * Until the first call, and after {@link releaseArrays}, results are fresh arrays.
+   */
+  recycle(): void {
+    for (const a of this.lent) {
+      const key = `${a instanceof Int32Array ? 'i' : 'f'}${a.length}`;
+      let free = this.pool.get(key);
+      if (!free) this.pool.set(key, (free = []));
+      free.push(a);
+    }
+    this.lent = [];
+    this.pooling = true;
+  }
+
+  /** Stops reusing arrays and drops the pool (the arrays handed out stay valid). */
+  releaseArrays(): void {
+    this.pool.clear();
+    this.lent = [];
+    this.pooling = false;
+  }
+
+  /** A float32 result array of `n` elements (contents unspecified): reused after recycle(). */
+  output(n: number): Float32Array {
+    return this.take('f', n, () => new Float32Array(n)) as Float32Array;
+  }
+
+  /** An int32 result array of `n` elements (contents unspecified): reused after recycle(). */
+  outputI32(n: number): Int32Array {
+    return this.take('i', n, () => new Int32Array(n)) as Int32Array;
+  }
+
+  private take(kind: string, n: number, make: () => Float32Array | Int32Array): Float32Array | Int32Array {
+    if (!this.pooling) return make();
+    const a = this.pool.get(`${kind}${n}`)?.pop() ?? make();
+    this.lent.push(a);
+    return a;
+  }
 
   /** Threads the runtime runs kernels on. */
   get threads(): number {
@@ -86,7 +148,9 @@ export class TrainingOps {
   }
 
   private read(ptr: number, n: number): Float32Array {
-    return this.rt.heap.f32.slice(ptr >> 2, (ptr >> 2) + n);
+    const out = this.output(n);
+    out.set(this.rt.heap.f32.subarray(ptr >> 2, (ptr >> 2) + n));
+    return out;
   }
 
   /** Runs `f` and frees every block it allocated. */
@@ -168,23 +232,43 @@ export class TrainingOps {
     const [n, c, h, wd] = xShape;
     const m = wShape[0];
     const g = this.geometry(xShape, wShape, attrs);
+    const p = this.plan(g, c, wShape, group);
     return this.scoped(() => {
-      const xh = this.transpose(this.put(x), n, c, h * wd);
-      const y = this.convNhwc(xh, g, c, w, wShape, bias, group);
-      const out = this.transpose(y, n, g.oh * g.ow, m);
+      this.rt.fn('x32_transpose2d_simd128')(n, c, h * wd, this.put(x), p.xh);
+      this.repack(p, w, wShape, bias, c);
+      p.run();
+      const out = this.transpose(p.y, n, g.oh * g.ow, m);
       return { y: this.read(out, n * m * g.oh * g.ow), shape: [n, m, g.oh, g.ow] };
     });
   }
 
-  /** Runs a packed convolution on channels-last data in memory; returns the output pointer. */
-  private convNhwc(xh: number, g: Window2d, channels: number, w: Float32Array, wShape: readonly number[], bias: ArrayLike<number> | undefined, group: number): number {
-    const pc = packConv(this.rt, w, wShape, bias, group, channels);
+  /** The plan of a convolution geometry (created on first use; lives as long as this object). */
+  private plan(g: Window2d, channels: number, wShape: readonly number[], group: number): ConvPlan {
+    const key = `${JSON.stringify(g)}|${channels}|${wShape.join(',')}|${group}`;
+    let p = this.plans.get(key);
+    if (p) return p;
+    const heap = this.rt.heap;
+    const xh = heap.alloc(g.n * g.ih * g.iw * channels * 4);
+    const y = heap.alloc(g.n * g.oh * g.ow * wShape[0] * 4);
+    const pc = packConv(this.rt, new Float32Array(prod(wShape)), wShape, undefined, group, channels);
+    const ks = pc.kh * pc.kw;
+    const packedBytes = pc.kind === 'dwconv'
+      ? [Math.ceil(pc.m / pc.dw!.channels) * (ks + 1) * pc.dw!.channels * 4]
+      : pc.weights.map(() => packedGemmBytes(ks * pc.cg, pc.mg));
+    const { run } = bindConv(this.rt, pc, g, channels, xh, y, NO_CLAMP, (bytes) => heap.alloc(bytes));
+    p = { xh, y, pc, packedBytes, run };
+    this.plans.set(key, p);
+    return p;
+  }
+
+  /** Packs w and bias into the plan's weight blocks (the layout packConv writes, bias slots included). */
+  private repack(p: ConvPlan, w: Float32Array, wShape: readonly number[], bias: ArrayLike<number> | undefined, channels: number): void {
+    const tmp = packConv(this.rt, w, wShape, bias, p.pc.group, channels);
     try {
-      const y = this.alloc(g.n * g.oh * g.ow * wShape[0] * 4);
-      bindConv(this.rt, pc, g, channels, xh, y, NO_CLAMP, this.alloc).run();
-      return y;
+      const u8 = this.rt.heap.u8;
+      tmp.weights.forEach((src, i) => u8.copyWithin(p.pc.weights[i], src, src + p.packedBytes[i]));
     } finally {
-      pc.release();
+      tmp.release();
     }
   }
 
@@ -192,26 +276,39 @@ export class TrainingOps {
   private im2col(xh: number, g: Window2d, channels: number): number {
     const ks = g.kh * g.kw;
     const pixels = g.n * g.oh * g.ow;
-    const col = this.alloc(pixels * ks * channels * 4);
-    const f32 = this.rt.heap.f32;
-    const x0 = xh >> 2;
-    let o = col >> 2;
-    for (let n = 0; n < g.n; n++) {
-      for (let oy = 0; oy < g.oh; oy++) {
-        for (let ox = 0; ox < g.ow; ox++) {
-          for (let ky = 0; ky < g.kh; ky++) {
-            for (let kx = 0; kx < g.kw; kx++) {
-              const t = tapOf(g, oy, ox, ky, kx);
-              if (t.kind === 'in') {
-                const s = x0 + ((n * g.ih + t.iy) * g.iw + t.ix) * channels;
-                if (channels === 1) f32[o] = f32[s];
-                else f32.copyWithin(o, s, s + channels);
-              } else f32.fill(0, o, o + channels);
-              o += channels;
+    // 1x1, stride 1, no padding: the input rows are the im2col matrix
+    if (ks === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.ih && g.ow === g.iw) return xh;
+    const key = `${JSON.stringify(g)}|${channels}`;
+    let map = this.colMaps.get(key);
+    if (!map) {
+      map = new Int32Array(pixels * ks);
+      let q = 0;
+      for (let n = 0; n < g.n; n++) {
+        for (let oy = 0; oy < g.oh; oy++) {
+          for (let ox = 0; ox < g.ow; ox++) {
+            for (let ky = 0; ky < g.kh; ky++) {
+              for (let kx = 0; kx < g.kw; kx++) {
+                const t = tapOf(g, oy, ox, ky, kx);
+                map[q++] = t.kind === 'in' ? ((n * g.ih + t.iy) * g.iw + t.ix) * channels : -1;
+              }
             }
           }
         }
       }
+      this.colMaps.set(key, map);
+    }
+    const col = this.alloc(pixels * ks * channels * 4);
+    const f32 = this.rt.heap.f32;
+    const x0 = xh >> 2;
+    let o = col >> 2;
+    if (channels === 1) {
+      for (let q = 0; q < map.length; q++) f32[o + q] = map[q] >= 0 ? f32[x0 + map[q]] : 0;
+      return col;
+    }
+    for (let q = 0; q < map.length; q++, o += channels) {
+      const s = map[q];
+      if (s >= 0) f32.copyWithin(o, x0 + s, x0 + s + channels);
+      else f32.fill(0, o, o + channels);
     }
     return col;
   }
@@ -294,9 +391,12 @@ export class TrainingOps {
     if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
       throw new UnsupportedOpError(`training conv: padding [${g.padTop}, ${g.padLeft}] larger than the kernel extent is not supported for the input gradient`, { op: 'Conv' });
     }
-    let src = dyh;
-    if (g.sh !== 1 || g.sw !== 1) {
-      src = this.alloc(n * dh * dwid * m * 4);
+    const gb = window2d(n, [dh, dwid], { kernel: [kh, kw], dilations: [g.dh, g.dw], pads: [padTop, padLeft, padBottom, padRight] });
+    const wT = depthwise ? [c, 1, kh, kw] : [c, m, kh, kw];
+    const p = this.plan(gb, m, wT, depthwise ? c : 1);
+    const src = p.xh;
+    if (g.sh === 1 && g.sw === 1) this.rt.heap.u8.copyWithin(src, dyh, dyh + n * dh * dwid * m * 4);
+    else {
       const f32 = this.rt.heap.f32;
       f32.fill(0, src >> 2, (src >> 2) + n * dh * dwid * m);
       for (let b = 0; b < n; b++) {
@@ -319,9 +419,9 @@ export class TrainingOps {
         }
       }
     }
-    const gb = window2d(n, [dh, dwid], { kernel: [kh, kw], dilations: [g.dh, g.dw], pads: [padTop, padLeft, padBottom, padRight] });
-    const dxh = this.convNhwc(src, gb, m, flipped, depthwise ? [c, 1, kh, kw] : [c, m, kh, kw], undefined, depthwise ? c : 1);
-    return this.read(this.transpose(dxh, n, h * wd, c), n * c * h * wd);
+    this.repack(p, flipped, wT, undefined, m);
+    p.run();
+    return this.read(this.transpose(p.y, n, h * wd, c), n * c * h * wd);
   }
 
   /** Per-channel sums of x [N, C, S] (float32 sums of rows, then over the batch in float64). */
@@ -421,8 +521,10 @@ export class TrainingOps {
     });
   }
 
-  /** Stops the runtime's worker threads. */
+  /** Drops the plans and stops the runtime's worker threads (the runtime's memory goes with it). */
   dispose(): void {
+    this.plans.clear();
+    this.colMaps.clear();
     this.rt.stopThreads();
   }
 }

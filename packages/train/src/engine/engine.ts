@@ -21,6 +21,13 @@ export interface TrainingEngine {
   /** Gradient rules replacing the built-in ones (pass as `recordForward(..., { rules })`). */
   readonly rules: ReadonlyMap<string, GradientRule>;
   readonly ops: TrainingOps;
+  /**
+   * Lets the next step reuse the arrays of the previous ones (values and gradients of earlier
+   * tapes become invalid). `fit` calls it before every step.
+   */
+  recycle(): void;
+  /** Stops reusing arrays (the arrays handed out stay valid). */
+  releaseArrays(): void;
   /** Stops the worker threads. */
   dispose(): void;
 }
@@ -39,7 +46,15 @@ export function createTrainingEngine(options: { threads?: number } = {}): Traini
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new ArgumentError(`option 'threads' must be an integer >= 1, got ${String(threads)}`);
   const ops = new TrainingOps(createRuntimeSync(threads));
-  return { name: 'wasm', threads: ops.threads, rules: engineGradients(ops), ops, dispose: () => ops.dispose() };
+  return {
+    name: 'wasm',
+    threads: ops.threads,
+    rules: engineGradients(ops),
+    ops,
+    recycle: () => ops.recycle(),
+    releaseArrays: () => ops.releaseArrays(),
+    dispose: () => ops.dispose(),
+  };
 }
 
 /** Resolves fit/evaluate's `engine` option: undefined for the reference, else an engine and whether the caller owns it. */

@@ -175,15 +175,14 @@ function clampImpl(bounds: (ctx: { inputs: readonly (Tensor | undefined)[] }) =>
       const [lo, hi] = bounds(ctx);
       return { outputs: [tensor32(x.shape, ops.clamp(data32(x), lo, hi))] };
     },
-    grad(ctx) {
+    grad(ctx, ops) {
       const x = data32(ctx.inputs[0]!);
       const g = data32(ctx.gradOutputs[0]!);
       const [lo, hi] = bounds(ctx);
-      const dx = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i];
-        if ((strictLow ? v > lo : v >= lo) && v < hi) dx[i] = g[i];
-      }
+      const dx = ops.output(x.length);
+      // branch-free: a data-dependent branch mispredicts on half of the elements
+      if (strictLow) for (let i = 0; i < x.length; i++) dx[i] = g[i] * (+(x[i] > lo) & +(x[i] < hi));
+      else for (let i = 0; i < x.length; i++) dx[i] = g[i] * (+(x[i] >= lo) & +(x[i] < hi));
       return [tensor32(ctx.inputs[0]!.shape, dx)];
     },
   };
@@ -200,12 +199,12 @@ const gapImpl: EngineImpl = {
     const y = ops.rowMeans(data32(x), rows, x.size / rows);
     return { outputs: [tensor32([x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)], y)] };
   },
-  grad(ctx) {
+  grad(ctx, ops) {
     const x = ctx.inputs[0]!;
     const g = data32(ctx.gradOutputs[0]!);
     const rows = x.shape[0] * x.shape[1];
     const len = x.size / rows;
-    const dx = new Float32Array(x.size);
+    const dx = ops.output(x.size);
     for (let r = 0; r < rows; r++) dx.fill(g[r] / len, r * len, (r + 1) * len);
     return [tensor32(x.shape, dx)];
   },
@@ -213,7 +212,7 @@ const gapImpl: EngineImpl = {
 
 /** 2-d NCHW MaxPool without dilation or ceil_mode: forward with the argmax of every window, gradient scattered to it. */
 const maxPoolImpl: EngineImpl = {
-  forward(ctx) {
+  forward(ctx, ops) {
     const x = ctx.inputs[0];
     const a = ctx.attrs;
     const k = a.kernel_shape as number[];
@@ -227,8 +226,8 @@ const maxPoolImpl: EngineImpl = {
     const ow = Math.floor((w + pl + pr - kw) / sw) + 1;
     if (oh < 1 || ow < 1) return undefined;
     const xd = data32(x);
-    const y = new Float32Array(n * c * oh * ow);
-    const arg = new Int32Array(y.length);
+    const y = ops.output(n * c * oh * ow);
+    const arg = ops.outputI32(y.length);
     let o = 0;
     if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && 2 * oh <= h && 2 * ow <= w) {
       // the common 2x2 / stride 2 window without padding: no bounds to check
@@ -273,13 +272,27 @@ const maxPoolImpl: EngineImpl = {
     }
     return { outputs: [tensor32([n, c, oh, ow], y)], data: arg };
   },
-  grad(ctx, _ops, data) {
+  grad(ctx, ops, data) {
     const arg = data as Int32Array;
     const g = data32(ctx.gradOutputs[0]!);
-    const dx = new Float32Array(ctx.inputs[0]!.size);
+    const dx = ops.output(ctx.inputs[0]!.size).fill(0);
     for (let i = 0; i < g.length; i++) if (arg[i] >= 0) dx[arg[i]] += g[i];
     return [tensor32(ctx.inputs[0]!.shape, dx)];
   },
+};
+
+/** Add of two same-shape tensors (residual connections): the gradient passes to both inputs unchanged. */
+const addImpl: EngineImpl = {
+  forward(ctx, ops) {
+    const [a, b] = ctx.inputs;
+    if (!f32(a) || !f32(b) || a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i]) || (ctx.attrs.activation ?? 'none') !== 'none') return undefined;
+    const x = data32(a);
+    const z = data32(b);
+    const y = ops.output(a.size);
+    for (let i = 0; i < y.length; i++) y[i] = x[i] + z[i];
+    return { outputs: [tensor32(a.shape, y)] };
+  },
+  grad: (ctx) => [ctx.needsGrad(0) ? ctx.gradOutputs[0] : undefined, ctx.needsGrad(1) ? ctx.gradOutputs[0] : undefined],
 };
 
 /**
@@ -301,6 +314,7 @@ export function engineGradients(ops: TrainingOps): ReadonlyMap<string, GradientR
     Clip: clipImpl,
     GlobalAveragePool: gapImpl,
     MaxPool: maxPoolImpl,
+    Add: addImpl,
   };
   return new Map(Object.entries(impls).map(([op, impl]) => [op, engineRule(op, ops, impl)]));
 }
