@@ -42,3 +42,5 @@ export {
 export type { DwconvVariant, GemmVariant, Isa, MicrokernelVariant } from './microkernels/types.js';
 export { gemm, bindGemm, packGemmWeights, packedGemmBytes } from './operators/gemm.js';
 export type { GemmProblem } from './operators/gemm.js';
+export { TrainingOps } from './training/ops.js';
+export type { ConvAttrs, ConvGrads, MatMulOptions } from './training/ops.js';

@@ -48,6 +48,10 @@ export { parseIdx, readIdx, encodeIdx, isGzip, gunzip } from './data/idx.js';
 export { Rng } from './data/random.js';
 export { randomCrop, randomHorizontalFlip, composeTransforms } from './data/transforms.js';
 
+// the wasm training engine
+export { createTrainingEngine, ENGINE_NAMES } from './engine/engine.js';
+export { engineGradients } from './engine/rules.js';
+
 // trainer and hooks
 export { fit, evaluate, NonFiniteLossError } from './trainer.js';
 export { frozenMasks, fakeQuantize, fakeQuantizeTensor, forwardHook } from './hooks.js';
@@ -84,3 +88,4 @@ export type {
   EvaluateResult,
 } from './trainer.js';
 export type { TrainingHook, HookSetup, FakeQuantizeOptions } from './hooks.js';
+export type { EngineName, TrainingEngine } from './engine/engine.js';

@@ -4,6 +4,7 @@
  * reference interpreter. Every random choice (shuffle, augmentation, dropout) derives from `seed`,
  * so two runs with the same seed give bit-identical weights.
  */
+import { createSessionSync } from '@mo/kernels-neon-wasm';
 import {
   ArgumentError,
   DTypeError,
@@ -20,6 +21,7 @@ import {
 import { isTrainDType } from './autodiff/array.js';
 import { matchesPrefix, stateParameters, trainableParameters, type GraphLoss } from './autodiff/grad.js';
 import { recordForward } from './autodiff/tape.js';
+import { resolveEngine, type EngineName, type TrainingEngine } from './engine/engine.js';
 import type { Batch, BatchOptions, Dataset } from './data/dataset.js';
 import { Rng } from './data/random.js';
 import { composeTransforms, type Transform } from './data/transforms.js';
@@ -135,6 +137,14 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Seed of shuffling, augmentation and dropout (default 0). */
   seed?: number;
+  /**
+   * Where the forward and backward run: `'reference'` (default: the reference interpreter and
+   * TypeScript rules), `'wasm'` (the @mo/kernels-neon-wasm engine, started and stopped by this
+   * call; evaluation runs in an engine session) or a running {@link TrainingEngine}.
+   */
+  engine?: EngineName | TrainingEngine;
+  /** Kernel threads when `engine` is `'wasm'` (default 1). Results do not depend on it. */
+  threads?: number;
 }
 
 /** What {@link fit} returns. */
@@ -158,6 +168,10 @@ export interface EvaluateOptions {
   /** Stops after this many batches. */
   maxBatches?: number;
   signal?: AbortSignal;
+  /** `'wasm'` (or a running engine) runs the graph in a @mo/kernels-neon-wasm session; default `'reference'`. */
+  engine?: EngineName | TrainingEngine;
+  /** Kernel threads of the wasm session (default: the engine's, else 1). */
+  threads?: number;
 }
 
 /** What {@link evaluate} returns. */
@@ -235,17 +249,26 @@ export async function evaluate(graph: Graph, data: BatchSource, options: Evaluat
   let withAccuracy = true;
   let examples = 0;
   let k = 0;
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  const wasm = options.engine !== undefined && options.engine !== 'reference' && outputs.every((o) => graphOutputs.has(o));
+  if (options.engine !== undefined && typeof options.engine !== 'object' && options.engine !== 'reference' && options.engine !== 'wasm') resolveEngine(options.engine, 1);
+  const threads = options.threads ?? (typeof options.engine === 'object' ? options.engine.threads : 1);
+  const session = wasm ? createSessionSync(graph, { backend: 'wasm', threads }) : undefined;
+  try {
   for await (const batch of batchesOf(data, 0, { batchSize: options.batchSize ?? 256, shuffle: false })) {
     if (options.maxBatches !== undefined && k++ >= options.maxBatches) break;
     throwIfAborted(options.signal);
     checkBatch(batch, 'evaluate');
-    const values = run(graph, { [input]: batch.input }, { outputs, signal: options.signal });
+    const values = session ? session.runSync({ [input]: batch.input }, { signal: options.signal }) : run(graph, { [input]: batch.input }, { outputs, signal: options.signal });
     const r = batchLoss(values, output, batch, lossFn, options.objective, -1, false);
     const n = batch.input.shape[0];
     total += r.value * n;
     examples += n;
     if (r.correct === undefined) withAccuracy = false;
     else correct += r.correct;
+  }
+  } finally {
+    session?.dispose();
   }
   return { loss: examples ? total / examples : NaN, ...(withAccuracy && examples ? { accuracy: correct / examples } : {}), examples };
 }
@@ -306,6 +329,8 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
   const dataRoot = new Rng(seed);
   const dropoutRoot = new Rng(seed).fork(0x6d6f);
   const history: EpochMetrics[] = [];
+  const { engine, owned } = resolveEngine(options.engine, options.threads);
+  try {
   let step = 0;
   let lr = options.schedule ? options.schedule(0) : optimizer.lr;
   const current = () => {
@@ -342,7 +367,8 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
       const onNode = hooks.some((h) => h.onNode) ? (node: Parameters<NonNullable<TrainingHook['onNode']>>[0], ins: readonly (Tensor | undefined)[], outs: readonly Tensor[]) => {
         for (const h of hooks) h.onNode?.(node, ins, outs, step);
       } : undefined;
-      const tape = recordForward(graph, { [input]: batch.input }, { training: true, seed: dropoutRoot.fork(step).nextUint32(), params: fed, signal: options.signal, onNode });
+      engine?.recycle();
+      const tape = recordForward(graph, { [input]: batch.input }, { training: true, seed: dropoutRoot.fork(step).nextUint32(), params: fed, signal: options.signal, onNode, rules: engine?.rules });
       const values: Record<string, Tensor> = {};
       for (const o of graph.outputs) values[o.name] = tape.value(o.name);
       for (const w of options.watch ?? []) values[w] = tape.value(w);
@@ -373,7 +399,7 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
     let evalLoss: number | undefined;
     let evalAccuracy: number | undefined;
     if (options.evalData) {
-      const e = await evaluate(current(), options.evalData, { loss: options.loss, objective: options.objective, watch: options.watch, batchSize: evalBatchSize, input, output, signal: options.signal });
+      const e = await evaluate(current(), options.evalData, { loss: options.loss, objective: options.objective, watch: options.watch, batchSize: evalBatchSize, input, output, signal: options.signal, engine });
       evalLoss = e.loss;
       evalAccuracy = e.accuracy;
     }
@@ -391,4 +417,8 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
     options.onProgress?.({ kind: 'epoch', metrics });
   }
   return { graph: current(), history, steps: step };
+  } finally {
+    engine?.releaseArrays();
+    if (owned) engine?.dispose();
+  }
 }

@@ -42,6 +42,11 @@ export interface RecordOptions {
   /** Forward hook: called after each node with its inputs and outputs (after any fused activation). */
   onNode?: (node: Node, inputs: readonly (Tensor | undefined)[], outputs: readonly Tensor[]) => void;
   signal?: AbortSignal;
+  /**
+   * Rules that replace the registered ones for their ops in this forward and its backward (the
+   * wasm engine's rules, from `createTrainingEngine`).
+   */
+  rules?: ReadonlyMap<string, GradientRule>;
 }
 
 /** One recorded node. */
@@ -273,7 +278,7 @@ export function recordForward(graph: Graph, feeds: Feeds, options: RecordOptions
       if (!t) throw new ArgumentError(`value '${name}' is not available (missing feed or undefined value)`, { node: node.name, op: node.op, value: name });
       return t;
     });
-    const entry = runEntry(node, inputs, training, options.seed === undefined ? undefined : mixSeed(options.seed, k));
+    const entry = runEntry(node, inputs, training, options.seed === undefined ? undefined : mixSeed(options.seed, k), options.rules);
     entries.push(entry.entry);
     node.outputs.forEach((o, j) => {
       if (!o) return;
@@ -293,9 +298,9 @@ export function recordForward(graph: Graph, feeds: Feeds, options: RecordOptions
 }
 
 /** Runs one node through its rule's forward (or the interpreter), applying a fused activation. */
-function runEntry(node: Node, inputs: readonly (Tensor | undefined)[], training: boolean, seed: number | undefined): { entry: Entry; outputs: readonly Tensor[]; updates?: ReadonlyMap<number, Tensor> } {
+function runEntry(node: Node, inputs: readonly (Tensor | undefined)[], training: boolean, seed: number | undefined, rules: ReadonlyMap<string, GradientRule> | undefined): { entry: Entry; outputs: readonly Tensor[]; updates?: ReadonlyMap<number, Tensor> } {
   const schema = getSchema(node.op, { node: node.name });
-  const rule = findGradient(node.op);
+  const rule = rules?.get(node.op) ?? findGradient(node.op);
   let attrs: ResolvedAttrs;
   try {
     attrs = resolveAttrs(schema, node);
