@@ -10,6 +10,8 @@
  * ```
  */
 export { quantize, type QuantizeResult } from './quantize.js';
+export { quantizeAwareTrain, QAT_PRESETS } from './qat/qat.js';
+export type { QatOptions, QatPreset, QatResult } from './qat/qat.js';
 export {
   PRESETS,
   PRESET_DEFAULTS,

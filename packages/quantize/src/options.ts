@@ -83,7 +83,7 @@ export type CalibrationData = AsyncIterable<CalibrationSample> | Iterable<Calibr
  * await quantize(g, { preset: 'int8-static', calibration, onProgress: (p) => console.log(p.stage, p.done, p.total) });
  * ```
  */
-export const STAGES = Object.freeze(['prepare', 'calibrate', 'quantize', 'sensitivity', 'evaluate'] as const);
+export const STAGES = Object.freeze(['prepare', 'calibrate', 'train', 'quantize', 'sensitivity', 'evaluate'] as const);
 export type Stage = (typeof STAGES)[number];
 
 /** Progress of a long `quantize` call. */
