@@ -157,7 +157,7 @@ export async function quantizeWith(graph: Graph, options: QuantizeOptions, inter
       meanOf.set(n.name, x);
     }
   }
-  if (ranges.size || means.size) await observe(g0, samples, { ranges, means }, { signal, onProgress });
+  if (ranges.size || means.size) await observe(g0, samples, { ranges, means }, { signal, onProgress, engine: options.engine });
   let inputMeans: Map<string, ArrayLike<number>> | undefined;
   if (o.biasCorrection && o.family !== 'half') {
     if (samples.length) {
@@ -171,7 +171,7 @@ export async function quantizeWith(graph: Graph, options: QuantizeOptions, inter
 
   // ---------------------------------------------------------------- quantize
   onProgress?.({ stage: 'quantize', done: 0 });
-  const evaluator = samples.length ? new Evaluator(graph, samples) : undefined;
+  const evaluator = samples.length ? new Evaluator(graph, samples, options.engine) : undefined;
   let method = prepared ? prepared.method : o.method;
   const buildStaticWith = (keep: ReadonlyMap<string, string>, m: CalibrationMethod): Built => {
     const p = planStatic(g0, o.format, keep);
@@ -247,7 +247,7 @@ export async function quantizeWith(graph: Graph, options: QuantizeOptions, inter
     onProgress?.({ stage: 'evaluate', done: 0, total: samples.length });
     outputs = await evaluator.outputs(result, { signal, onProgress, stage: 'evaluate' });
     const layerValues = built.layers.filter((l) => l.scheme !== 'float').map((l) => g0.node(l.node)?.outputs[0]).filter((v): v is string => !!v);
-    const sq = await valueSqnr(g0, built.graph, layerValues, samples, { signal });
+    const sq = await valueSqnr(g0, built.graph, layerValues, samples, { signal, engine: options.engine });
     for (const l of built.layers) {
       const v = g0.node(l.node)?.outputs[0];
       if (v && sq.has(v)) l.outputSqnrDb = sq.get(v);
