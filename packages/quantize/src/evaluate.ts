@@ -2,8 +2,9 @@
  * Measuring a quantized graph against float on the calibration set: SQNR and top-1 agreement of
  * each graph output, and SQNR of chosen intermediate values (layer outputs, matched by name).
  */
-import { run, throwIfAborted, type Graph, type Tensor } from '@mo/ir';
+import { throwIfAborted, type Graph, type Tensor } from '@mo/ir';
 import { pause } from './calibrate/calibrate.js';
+import { referenceEngine, valuesRunner, type Engine } from './engine.js';
 import { ErrorStats, round } from './math.js';
 import type { CalibrationSample, QuantizeProgress } from './options.js';
 import type { OutputReport } from './report-types.js';
@@ -12,6 +13,24 @@ export interface EvaluateOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: QuantizeProgress) => void;
   readonly stage?: QuantizeProgress['stage'];
+  /** What runs the graphs (default: the reference interpreter). */
+  readonly engine?: Engine;
+}
+
+/** Runs `graph` (its outputs, or the named values) on every sample, handing each result to `each`. */
+async function runAll(graph: Graph, samples: readonly CalibrationSample[], values: readonly string[] | undefined, opts: EvaluateOptions, each: (out: Record<string, Tensor>, i: number) => void): Promise<void> {
+  const engine = opts.engine ?? referenceEngine;
+  const runner = values ? await valuesRunner(engine, graph, values) : await engine(graph);
+  try {
+    for (let i = 0; i < samples.length; i++) {
+      throwIfAborted(opts.signal, {});
+      each(await runner.run(samples[i], { signal: opts.signal }), i);
+      if (opts.stage) opts.onProgress?.({ stage: opts.stage, done: i + 1, total: samples.length });
+      await pause();
+    }
+  } finally {
+    runner.dispose?.();
+  }
 }
 
 /** Row-wise argmax agreement of two [N, C] tensors. */
@@ -37,16 +56,13 @@ export class Evaluator {
   constructor(
     readonly floatGraph: Graph,
     readonly samples: readonly CalibrationSample[],
+    readonly engine: Engine = referenceEngine,
   ) {}
 
   private async referenceOutputs(opts: EvaluateOptions): Promise<Record<string, Tensor>[]> {
     if (!this.reference) {
       const out: Record<string, Tensor>[] = [];
-      for (const s of this.samples) {
-        throwIfAborted(opts.signal, {});
-        out.push(run(this.floatGraph, s, { signal: opts.signal }));
-        await pause();
-      }
+      await runAll(this.floatGraph, this.samples, undefined, { signal: opts.signal, engine: this.engine }, (o) => out.push(o));
       this.reference = out;
     }
     return this.reference;
@@ -57,9 +73,7 @@ export class Evaluator {
     const ref = await this.referenceOutputs(opts);
     const stats = new Map<string, ErrorStats>();
     const top1 = new Map<string, { agree: number; rows: number }>();
-    for (let i = 0; i < this.samples.length; i++) {
-      throwIfAborted(opts.signal, {});
-      const got = run(candidate, this.samples[i], { signal: opts.signal });
+    await runAll(candidate, this.samples, undefined, { ...opts, engine: this.engine }, (got, i) => {
       for (const o of this.floatGraph.outputs) {
         const r = ref[i][o.name];
         const q = got[o.name];
@@ -72,9 +86,7 @@ export class Evaluator {
           top1.set(o.name, { agree: t.agree + a.agree, rows: t.rows + a.rows });
         }
       }
-      if (opts.stage) opts.onProgress?.({ stage: opts.stage, done: i + 1, total: this.samples.length });
-      await pause();
-    }
+    });
     return this.floatGraph.outputs.map((o) => {
       const s = stats.get(o.name)!;
       const t = top1.get(o.name);
@@ -99,16 +111,28 @@ export async function valueSqnr(reference: Graph, candidate: Graph, values: read
   const inCand = defined(candidate);
   const wanted = [...new Set(values)].filter((v) => inRef.has(v) && inCand.has(v));
   const stats = new Map<string, ErrorStats>();
-  for (const s of samples) {
-    throwIfAborted(opts.signal, {});
-    const r = run(reference, s, { outputs: wanted, signal: opts.signal });
-    const c = run(candidate, s, { outputs: wanted, signal: opts.signal });
-    for (const v of wanted) {
-      const st = stats.get(v) ?? new ErrorStats();
-      st.add(r[v].toFloat32(), c[v].toFloat32());
-      stats.set(v, st);
+  if (!wanted.length) return new Map();
+  const engine = opts.engine ?? referenceEngine;
+  const r = await valuesRunner(engine, reference, wanted);
+  try {
+    const c = await valuesRunner(engine, candidate, wanted);
+    try {
+      for (const s of samples) {
+        throwIfAborted(opts.signal, {});
+        const a = await r.run(s, { signal: opts.signal });
+        const b = await c.run(s, { signal: opts.signal });
+        for (const v of wanted) {
+          const st = stats.get(v) ?? new ErrorStats();
+          st.add(a[v].toFloat32(), b[v].toFloat32());
+          stats.set(v, st);
+        }
+        await pause();
+      }
+    } finally {
+      c.dispose?.();
     }
-    await pause();
+  } finally {
+    r.dispose?.();
   }
   return new Map([...stats].map(([v, s]) => [v, round(s.sqnrDb, 2)]));
 }

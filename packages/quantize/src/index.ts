@@ -10,6 +10,8 @@
  * ```
  */
 export { quantize, type QuantizeResult } from './quantize.js';
+export { quantizeAwareTrain, QAT_PRESETS } from './qat/qat.js';
+export type { QatOptions, QatPreset, QatResult } from './qat/qat.js';
 export {
   PRESETS,
   PRESET_DEFAULTS,
@@ -43,6 +45,8 @@ export type {
   SensitivityEntry,
 } from './report-types.js';
 export { formatReport } from './format-report.js';
+export { referenceEngine, valuesRunner } from './engine.js';
+export type { Engine, GraphRunner } from './engine.js';
 export { quantizeAffine, quantizeBias, rangeToParams, gridOf, storageOf } from './weights/affine.js';
 export type { AffineScheme, AffineResult, Granularity } from './weights/affine.js';
 export { palettize } from './weights/palettize.js';

@@ -4,6 +4,7 @@
  * presets and every default is written down once.
  */
 import { ArgumentError, oneOf, type Tensor } from '@mo/ir';
+import type { Engine } from './engine.js';
 
 /**
  * What `quantize` can produce.
@@ -83,7 +84,7 @@ export type CalibrationData = AsyncIterable<CalibrationSample> | Iterable<Calibr
  * await quantize(g, { preset: 'int8-static', calibration, onProgress: (p) => console.log(p.stage, p.done, p.total) });
  * ```
  */
-export const STAGES = Object.freeze(['prepare', 'calibrate', 'quantize', 'sensitivity', 'evaluate'] as const);
+export const STAGES = Object.freeze(['prepare', 'calibrate', 'train', 'quantize', 'sensitivity', 'evaluate'] as const);
 export type Stage = (typeof STAGES)[number];
 
 /** Progress of a long `quantize` call. */
@@ -142,6 +143,11 @@ export interface QuantizeOptions {
   minSqnrDb?: number;
   /** Seed of k-means++ (palettization), default 0. */
   seed?: number;
+  /**
+   * What runs the graphs for calibration, the 'auto' method's choice and the report (default: the
+   * reference interpreter of @mo/ir). Pass a fast engine, e.g. a @mo/kernels-neon-wasm session.
+   */
+  engine?: Engine;
   onProgress?: (p: QuantizeProgress) => void;
   signal?: AbortSignal;
 }
@@ -201,7 +207,7 @@ export const PRESET_DEFAULTS: Readonly<Record<Preset, Readonly<PresetDefaults>>>
 const KNOWN_KEYS = [
   'preset', 'calibration', 'method', 'percentile', 'perChannel', 'symmetric', 'bits', 'groupSize', 'exclude', 'minSize',
   'format', 'activationType', 'integer', 'weightOp', 'optimize', 'equalize', 'biasCorrection', 'minSqnrDb', 'seed',
-  'onProgress', 'signal',
+  'engine', 'onProgress', 'signal',
 ] as const;
 
 function fail(message: string): never {
@@ -243,6 +249,7 @@ export function resolveOptions(options: QuantizeOptions): ResolvedOptions {
     if (!(KNOWN_KEYS as readonly string[]).includes(k)) fail(`unknown option '${k}' of quantize; expected ${oneOf(KNOWN_KEYS)}`);
   }
   if (o.preset === undefined) fail(`option 'preset' of quantize is required; expected ${oneOf(PRESETS)}`);
+  if (o.engine !== undefined && typeof o.engine !== 'function') fail(`option 'engine' must be a function (graph) => runner, got ${typeof o.engine}`);
   const preset = choice(o, 'preset', PRESETS, 'int8-static');
   const d = PRESET_DEFAULTS[preset];
 

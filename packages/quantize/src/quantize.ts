@@ -25,11 +25,11 @@ import { valueSqnr, Evaluator } from './evaluate.js';
 import { rewriteDynamic } from './graph/dynamic.js';
 import { lowerQdq } from './graph/lower.js';
 import { weightSlots } from './graph/roles.js';
-import { activationParams, buildStatic, planStatic, type StaticBuildOptions } from './graph/static.js';
+import { activationParams, buildStatic, planStatic, type StaticBuildOptions, type StaticPlan } from './graph/static.js';
 import { rewriteWeights } from './graph/weights.js';
 import { round } from './math.js';
 import { CALIBRATION_METHODS, resolveOptions, type CalibrationMethod, type CalibrationSample, type QuantizeOptions, type ResolvedOptions } from './options.js';
-import type { LayerReport, OutputReport, QuantizeReport, SensitivityEntry } from './report-types.js';
+import type { ActivationParams, LayerReport, OutputReport, QuantizeReport, SensitivityEntry } from './report-types.js';
 import { initializerBytes } from './size.js';
 
 /** What `quantize` returns. */
@@ -69,7 +69,32 @@ function closest(name: string, candidates: readonly string[]): string[] {
  * ```
  */
 export async function quantize(graph: Graph, options: QuantizeOptions): Promise<QuantizeResult> {
+  return quantizeWith(graph, options, {});
+}
+
+/** The static pipeline's state after calibration: what quantization-aware training starts from. */
+export interface StaticState {
+  /** The prepared float graph (BatchNorm folded, activations fused, optionally equalized). */
+  readonly g0: Graph;
+  readonly plan: StaticPlan;
+  /** Activation params of every quantized value, from the chosen calibration method. */
+  readonly params: ReadonlyMap<string, ActivationParams>;
+  readonly method: CalibrationMethod;
+  readonly options: StaticBuildOptions;
+}
+
+/** Internal hooks of the pipeline (quantization-aware training uses them; not public API). */
+export interface QuantizeInternals {
+  /** Receives the static state once calibration has chosen the activation params. */
+  readonly capture?: (state: StaticState) => void;
+  /** Start from this prepared graph and these activation params instead of preparing and calibrating. */
+  readonly prepared?: { readonly g0: Graph; readonly params: ReadonlyMap<string, ActivationParams>; readonly method: CalibrationMethod };
+}
+
+/** `quantize` with internal hooks. */
+export async function quantizeWith(graph: Graph, options: QuantizeOptions, internals: QuantizeInternals): Promise<QuantizeResult> {
   const o = resolveOptions(options);
+  const prepared = o.family === 'static' ? internals.prepared : undefined;
   if (!(graph instanceof Graph)) throw new ArgumentError(`quantize needs a Graph from @mo/ir, got ${graph === null ? 'null' : typeof graph}`);
   const { signal, onProgress } = options;
   throwIfAborted(signal, {});
@@ -84,7 +109,7 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
   onProgress?.({ stage: 'prepare', done: 0 });
 
   // ---------------------------------------------------------------- prepare
-  let g0 = o.optimize ? optimize(graph, { signal, onLog: (p, m) => notes.push(`${p}: ${m}`) }) : graph;
+  let g0 = prepared ? prepared.g0 : o.optimize ? optimize(graph, { signal, onLog: (p, m) => notes.push(`${p}: ${m}`) }) : graph;
   const keepFloat = new Map<string, string>();
   for (const e of o.exclude) {
     if (g0.node(e)) keepFloat.set(e, 'excluded by option exclude');
@@ -97,7 +122,7 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
     }
   }
   let cleScales: ReadonlyMap<string, Float64Array> | undefined;
-  if (o.equalize) {
+  if (o.equalize && !prepared) {
     const r = equalize(g0, { relu6AsRelu: o.equalize === 'relu6-as-relu', exclude: o.exclude });
     g0 = r.graph;
     cleScales = r.scales;
@@ -117,7 +142,8 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
   const meanOf = new Map<string, string>(); // node -> the value whose means it needs
   const staticOpts: StaticBuildOptions = { format: o.format, activationType: o.activationType, symmetric: o.family === 'static' ? o.symmetric : false, perChannel: o.perChannel, method: o.method };
   const plan = o.family === 'static' ? planStatic(g0, o.format, keepFloat) : undefined;
-  if (plan) for (const v of plan.values) ranges.set(v, new RangeObserver(o.method, o.percentile));
+  if (plan && !prepared) for (const v of plan.values) ranges.set(v, new RangeObserver(o.method, o.percentile));
+  if (o.biasCorrection && prepared) throw new ArgumentError(`option 'biasCorrection' does not apply after quantization-aware training: training adjusts the biases itself`);
   if (o.biasCorrection && samples.length && o.family !== 'half') {
     for (const n of g0.nodes) {
       const slot = weightSlots(g0, n).find((s) => s.role === 'weight');
@@ -131,7 +157,7 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
       meanOf.set(n.name, x);
     }
   }
-  if (ranges.size || means.size) await observe(g0, samples, { ranges, means }, { signal, onProgress });
+  if (ranges.size || means.size) await observe(g0, samples, { ranges, means }, { signal, onProgress, engine: options.engine });
   let inputMeans: Map<string, ArrayLike<number>> | undefined;
   if (o.biasCorrection && o.family !== 'half') {
     if (samples.length) {
@@ -145,11 +171,11 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
 
   // ---------------------------------------------------------------- quantize
   onProgress?.({ stage: 'quantize', done: 0 });
-  const evaluator = samples.length ? new Evaluator(graph, samples) : undefined;
-  let method = o.method;
+  const evaluator = samples.length ? new Evaluator(graph, samples, options.engine) : undefined;
+  let method = prepared ? prepared.method : o.method;
   const buildStaticWith = (keep: ReadonlyMap<string, string>, m: CalibrationMethod): Built => {
     const p = planStatic(g0, o.format, keep);
-    const params = activationParams(p, ranges, { ...staticOpts, method: m });
+    const params = prepared ? prepared.params : activationParams(p, ranges, { ...staticOpts, method: m });
     const r = buildStatic(g0, p, params, { ...staticOpts, method: m, inputMeans });
     return { graph: r.graph, layers: r.layers };
   };
@@ -162,6 +188,9 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
       if (sq > best) [best, method] = [sq, m];
     }
     notes.push(`calibration method auto: ${tried.join(', ')}; chose ${method}`);
+  }
+  if (plan && internals.capture) {
+    internals.capture({ g0, plan, params: activationParams(plan, ranges, { ...staticOpts, method }), method, options: { ...staticOpts, method } });
   }
   const build = (keep: ReadonlyMap<string, string>, bitsOverride?: ReadonlyMap<string, number>): Built => {
     switch (o.family) {
@@ -218,7 +247,7 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
     onProgress?.({ stage: 'evaluate', done: 0, total: samples.length });
     outputs = await evaluator.outputs(result, { signal, onProgress, stage: 'evaluate' });
     const layerValues = built.layers.filter((l) => l.scheme !== 'float').map((l) => g0.node(l.node)?.outputs[0]).filter((v): v is string => !!v);
-    const sq = await valueSqnr(g0, built.graph, layerValues, samples, { signal });
+    const sq = await valueSqnr(g0, built.graph, layerValues, samples, { signal, engine: options.engine });
     for (const l of built.layers) {
       const v = g0.node(l.node)?.outputs[0];
       if (v && sq.has(v)) l.outputSqnrDb = sq.get(v);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, ArgumentError, DTypeError, MoError, ShapeError, Tensor, fromFunction, tensor } from '@mo/ir';
+import { AbortError, ArgumentError, DTypeError, MoError, ShapeError, Tensor, fromFunction, run, tensor } from '@mo/ir';
 import { smallCnn } from '@mo/models';
-import { quantize } from '../src/index.js';
+import { quantize, type Engine } from '../src/index.js';
 import { randomSamples, snapshot } from './helpers.js';
 
 const g = smallCnn({ channels: [4, 8], seed: 1 });
@@ -50,6 +50,18 @@ describe('bad input gives typed errors naming the problem', () => {
     expect((await error(quantize(g, { preset: 'int8-static' }))).message).toMatch(/needs option 'calibration'/);
     expect((await error(quantize(g, { preset: 'int8-static', calibration: good[0] as never }))).message).toMatch(/Iterable or AsyncIterable/);
     expect((await error(quantize(g, { preset: 'int8-weights', minSqnrDb: 30 }))).message).toMatch(/calibration/);
+  });
+
+  it('an engine that is not a function, or one whose activations overflow to Inf', async () => {
+    expect((await error(quantize(g, { preset: 'int8-static', calibration: good, engine: 'wasm' as never }))).message).toMatch(/option 'engine' must be a function/);
+    // An engine is trusted no more than calibration data: non-finite activations name the value and node.
+    const broken: Engine = (graph) => ({
+      run: (feeds) => Object.fromEntries(Object.entries(run(graph, feeds)).map(([k, t]) => [k, k === graph.outputs[0].name ? t : fromFunction('float32', t.shape, (i) => (i === 3 ? Infinity : t.get(i)))])),
+    });
+    const e = await error(quantize(g, { preset: 'int8-static', calibration: good, engine: broken }));
+    expect(e).toBeInstanceOf(ArgumentError);
+    expect(e.message).toMatch(/value '.+' \(output of node '.+'\) on calibration sample 0 holds Infinity at element 3/);
+    expect(e.value).toBeDefined();
   });
 
   it('exclude names that do not exist', async () => {

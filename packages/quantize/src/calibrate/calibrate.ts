@@ -13,6 +13,7 @@ import {
   withContext,
   type Graph,
 } from '@mo/ir';
+import { valuesRunner, type Engine } from '../engine.js';
 import type { CalibrationData, CalibrationSample, QuantizeProgress } from '../options.js';
 import type { ChannelMean, RangeObserver } from './observers.js';
 
@@ -99,12 +100,12 @@ export interface Observers {
   readonly means?: ReadonlyMap<string, ChannelMean>;
 }
 
-/** Runs `graph` over the samples, feeding every observer its value. */
+/** Runs `graph` over the samples with `engine`, feeding every observer its value. */
 export async function observe(
   graph: Graph,
   samples: readonly CalibrationSample[],
   obs: Observers,
-  opts: { signal?: AbortSignal; onProgress?: (p: QuantizeProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: QuantizeProgress) => void; engine?: Engine } = {},
 ): Promise<void> {
   const see = (name: string, t: Tensor, index: number, node?: string) => {
     const r = obs.ranges.get(name);
@@ -117,15 +118,27 @@ export async function observe(
     }
     m?.observe(t);
   };
-  for (let i = 0; i < samples.length; i++) {
-    throwIfAborted(opts.signal, {});
-    const feeds = samples[i];
-    for (const [k, t] of Object.entries(feeds)) see(k, t, i);
-    run(graph, feeds, {
-      signal: opts.signal,
-      onNode: (node, _inputs, outputs) => node.outputs.forEach((o, k) => o && outputs[k] && see(o, outputs[k], i, node.name)),
-    });
-    opts.onProgress?.({ stage: 'calibrate', done: i + 1, total: samples.length });
-    await pause();
+  const inputs = new Set(graph.inputs.map((i) => i.name));
+  const wanted = [...new Set([...obs.ranges.keys(), ...(obs.means?.keys() ?? [])])].filter((v) => !inputs.has(v));
+  const runner = opts.engine && wanted.length ? await valuesRunner(opts.engine, graph, wanted) : undefined;
+  try {
+    for (let i = 0; i < samples.length; i++) {
+      throwIfAborted(opts.signal, {});
+      const feeds = samples[i];
+      for (const [k, t] of Object.entries(feeds)) see(k, t, i);
+      if (runner) {
+        const out = await runner.run(feeds, { signal: opts.signal });
+        for (const v of wanted) see(v, out[v], i, graph.producerOf(v)?.name);
+      } else {
+        run(graph, feeds, {
+          signal: opts.signal,
+          onNode: (node, _inputs, outputs) => node.outputs.forEach((o, k) => o && outputs[k] && see(o, outputs[k], i, node.name)),
+        });
+      }
+      opts.onProgress?.({ stage: 'calibrate', done: i + 1, total: samples.length });
+      await pause();
+    }
+  } finally {
+    runner?.dispose?.();
   }
 }

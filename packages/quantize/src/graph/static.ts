@@ -28,7 +28,7 @@ import type { ActivationParams, LayerReport } from '../report-types.js';
 import { tensorBytes } from '../size.js';
 import { quantizeAffine, quantizeBias, rangeToParams, type Granularity } from '../weights/affine.js';
 import { Names, dropUnusedInitializers } from './edit.js';
-import { constantOf, weightSlots } from './roles.js';
+import { constantOf, weightSlots, type WeightSlot } from './roles.js';
 
 /** How a quantized node's output params are chosen. */
 export type Rule = 'compute' | 'shared' | 'fixed';
@@ -184,6 +184,38 @@ function scalarOf(dtype: DType, v: number): Tensor {
   return new Tensor(dtype, [], data);
 }
 
+/** How a quantized node's weight (and bias) are quantized by the static converter. */
+export interface StaticWeightScheme {
+  readonly weight: WeightSlot;
+  readonly granularity: Granularity;
+  readonly biasSlot: WeightSlot | undefined;
+  /** Params of the data input (the bias scale is its scale x the weight scale). */
+  readonly xParams: ActivationParams | undefined;
+  readonly beta: number;
+}
+
+/**
+ * The weight scheme of a quantized node: symmetric int8 per channel (or per tensor), the bias int32
+ * when the data input is quantized and Gemm's beta is 1. Shared by the converter and by
+ * quantization-aware training, so both use the same grids.
+ */
+export function staticWeightScheme(g: Graph, n: Node, plan: StaticPlan, params: ReadonlyMap<string, ActivationParams>, perChannel: boolean): StaticWeightScheme | undefined {
+  if (!plan.rules.has(n.name)) return undefined;
+  const slots = weightSlots(g, n);
+  const weight = slots.find((s) => s.role === 'weight' && s.input === 1);
+  if (!weight) return undefined;
+  const granularity: Granularity = perChannel && weight.channelAxis !== undefined ? { kind: 'per-channel', axis: weight.channelAxis } : { kind: 'per-tensor' };
+  const x = n.inputs[0];
+  const xParams = x && plan.values.has(x) ? params.get(x) : undefined;
+  const beta = n.op === 'Gemm' ? ((n.attrs.beta as number | undefined) ?? 1) : 1;
+  return { weight, granularity, biasSlot: slots.find((s) => s.role === 'bias'), xParams, beta };
+}
+
+/** Bias scales: input scale x weight scale of each output channel. */
+export function biasScales(inputScale: number, weightScales: ArrayLike<number>, channels: number): number[] {
+  return Array.from({ length: channels }, (_, c) => inputScale * weightScales[weightScales.length === 1 ? 0 : c % weightScales.length]);
+}
+
 export interface StaticBuildResult {
   readonly graph: Graph;
   readonly layers: LayerReport[];
@@ -231,14 +263,13 @@ export function buildStatic(g: Graph, plan: StaticPlan, params: ReadonlyMap<stri
       continue;
     }
     const inputs = n.inputs.map((i) => (i && values.has(i) ? dqOf.get(i)! : ren(i)));
-    const slots = weightSlots(g, n);
-    const weight = slots.find((s) => s.role === 'weight' && s.input === 1);
     const inParams = n.inputs.filter((i) => i && values.has(i)).map((i) => params.get(i)!);
     const outValue = n.outputs[0];
     const outParams = outValue && values.has(outValue) ? params.get(outValue) : undefined;
-    if (weight) {
+    const scheme = staticWeightScheme(g, n, plan, params, opts.perChannel);
+    if (scheme) {
+      const { weight, granularity, biasSlot, xParams, beta } = scheme;
       const w = weight.tensor;
-      const granularity: Granularity = opts.perChannel && weight.channelAxis !== undefined ? { kind: 'per-channel', axis: weight.channelAxis } : { kind: 'per-tensor' };
       const r = quantizeAffine(w, { bits: 8, symmetric: true, granularity });
       const qName = names.fresh(`${weight.name}_quantized`);
       const sName = names.fresh(`${weight.name}_scale`);
@@ -250,9 +281,6 @@ export function buildStatic(g: Graph, plan: StaticPlan, params: ReadonlyMap<stri
       let before = tensorBytes(w);
       let after = tensorBytes(inits.get(qName)!) + tensorBytes(inits.get(sName)!);
       let biasCorrected = false;
-      const biasSlot = slots.find((s) => s.role === 'bias');
-      const xParams = n.inputs[0] && values.has(n.inputs[0]) ? params.get(n.inputs[0]) : undefined;
-      const beta = n.op === 'Gemm' ? ((n.attrs.beta as number | undefined) ?? 1) : 1;
       // The bias: corrected for the weight error's mean shift, then int32 with scale sx * sw[c].
       let bias = biasSlot?.tensor;
       const mean = opts.inputMeans?.get(n.name);
@@ -266,8 +294,7 @@ export function buildStatic(g: Graph, plan: StaticPlan, params: ReadonlyMap<stri
         }
       }
       if (bias && xParams && beta === 1) {
-        const scales = Array.from({ length: bias.size }, (_, c) => xParams.scale * r.scales[r.scales.length === 1 ? 0 : c % r.scales.length]);
-        const qb = quantizeBias(bias, scales);
+        const qb = quantizeBias(bias, biasScales(xParams.scale, r.scales, bias.size));
         const base = biasSlot?.name ?? `${n.name}.bias`;
         const bq = names.fresh(`${base}_quantized`);
         const bs = names.fresh(`${base}_scale`);
