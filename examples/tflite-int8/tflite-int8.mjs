@@ -49,25 +49,26 @@ if (!existsSync(modelPath)) {
 const show = (p) => relative(process.cwd(), p) || p;
 
 /**
- * Input normalization: flags, else the model's JSON note (`<model>.json`, key `preprocess`:
+ * Input normalization: flags, else the model's JSON note (`<model>.json`, key `preprocessing`:
  * `{ scale, mean, std }`), else pixels / 255.
  */
 function normalization() {
   let note = {};
   const notePath = modelPath.replace(/\.onnx$/, '.json');
-  if (existsSync(notePath)) note = JSON.parse(readFileSync(notePath, 'utf8')).preprocess ?? {};
+  if (existsSync(notePath)) note = JSON.parse(readFileSync(notePath, 'utf8')).preprocessing ?? {};
   const num = (flag, fromNote, dflt) => (opt[flag] !== undefined ? Number(opt[flag]) : typeof fromNote === 'number' ? fromNote : dflt);
   return { scale: num('scale', note.scale, 1 / 255), mean: num('mean', note.mean, 0), std: num('std', note.std, 1) };
 }
 
 const t0 = performance.now();
 let last = t0;
-const stage = (s) => {
+const secs = () => {
   const now = performance.now();
-  process.stdout.write(`${s}... `);
-  if (process.env.MO_TIMING) process.stdout.write(`(${((now - last) / 1000).toFixed(1)} s) `);
+  const s = ((now - last) / 1000).toFixed(1);
   last = now;
+  return s;
 };
+const stage = (s) => process.stdout.write(`${s === 'load' ? '' : `(${secs()} s) `}${s}... `);
 console.log(`model: ${show(modelPath)}`);
 
 // 1. Load, quantize (calibrated on shipped training images), export.
@@ -79,7 +80,7 @@ const norm = normalization();
 const train = fashion ? readSplit(FIXTURE_DIR, 'train') : undefined;
 const calibration = calibrationFeeds(graph, train, Math.min(Number(opt.calibration), train?.count ?? Infinity), norm);
 const res = await convert({ graph, calibration, onStage: stage });
-console.log('done');
+console.log(`(${secs()} s)`);
 console.log(`calibration: ${fashion ? `${calibration.reduce((a, f) => a + Object.values(f)[0].shape[0], 0)} shipped Fashion-MNIST training images, pixels * ${norm.scale.toPrecision(4)} - ${norm.mean} / ${norm.std}` : `${calibration.length} seeded random inputs (not a Fashion-MNIST model: no labels)`}`);
 console.log(`quantized: ${res.report.layers.length} layers int8${res.report.float?.length ? `, ${res.report.float.length} float (${res.report.float.map((f) => f.node ?? f.name ?? f).slice(0, 4).join(', ')})` : ''}; output SQNR vs float on the calibration set ${res.report.outputs?.[0]?.sqnrDb?.toFixed(1) ?? '-'} dB`);
 console.log(`exported: ${[...res.int8.operators].map(([k, n]) => `${k} x${n}`).join(', ')} (toTflite ${res.exportMs.toFixed(0)} ms)`);

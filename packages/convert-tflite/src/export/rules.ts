@@ -35,7 +35,7 @@ import {
   stridedSliceOptions,
   transposeOptions,
 } from './options.js';
-import { activationParams, checkSymmetric, dequantized, quantConstOf, quantizeBias, quantizeWeights, scalesOf, writeRequantized } from './quant-helpers.js';
+import { activationParams, biasQuant, checkSymmetric, dequantized, quantConstOf, quantizeBias, quantizeWeights, scalesOf, writeRequantized } from './quant-helpers.js';
 import type { QuantizedConstant } from './quant-plan.js';
 
 export type LowerFn = (cx: LowerContext, node: Node, attrs: ResolvedAttrs) => void;
@@ -114,7 +114,7 @@ export const lowerConv: LowerFn = (cx, node, a) => {
     wIdx = cx.constTensor(`${base}_weights`, data, wq);
     const sx = activationParams(cx, x).scale;
     const bias = quantizeBias(cx, node.inputs[2] || undefined, m, sx, scales);
-    bIdx = cx.constTensor(`${base}_bias`, bias, { scale: scales.map((s) => sx * s), zeroPoint: new Array<number>(m).fill(0), dim: 0 });
+    bIdx = cx.constTensor(`${base}_bias`, bias, biasQuant(sx, scales, q.quant.kind === 'per-tensor'));
   } else {
     const w = floatWeights(cx, node.inputs[1], 'convolution weights');
     wIdx = cx.floatConst(`${base}_weights`, transposeData(w, perm));
@@ -179,7 +179,7 @@ function fullyConnected(cx: LowerContext, a: ResolvedAttrs, x: number, w: { floa
     wIdx = cx.constTensor(`${base}_weights`, w.quant.data, perTensor ? { scale: [scales[0]], zeroPoint: [0], dim: 0 } : { scale: scales, zeroPoint: new Array<number>(n).fill(0), dim: 0 });
     const sx = activationParams(cx, x).scale;
     const bq = bias.float ? quantizeBiasFromTensor(bias.float, n, sx, scales) : quantizeBias(cx, bias.value, n, sx, scales);
-    bIdx = cx.constTensor(`${base}_bias`, bq, { scale: scales.map((s) => sx * s), zeroPoint: new Array<number>(n).fill(0), dim: 0 });
+    bIdx = cx.constTensor(`${base}_bias`, bq, biasQuant(sx, scales, perTensor));
   } else {
     const n = w.float!.shape[0];
     wIdx = cx.floatConst(`${base}_weights`, w.float!);
