@@ -81,5 +81,19 @@ describe.skipIf(!hasArmnn)('Arm NN TFLite parser (python3-pyarmnn, CpuRef) runs 
     let worst = 0;
     for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(output[i] - ref[i]) / step);
     expect(worst).toBeLessThanOrEqual(4 + 1e-3);
+
+    // The same model with int8 I/O (option io 'int8'): Arm NN takes the quantized image and returns
+    // int8 logits, exactly the float-I/O file's logits before its DEQUANTIZE.
+    const io = exportTflite(q, { io: 'int8' });
+    expect([...io.operators.keys()].filter((k) => /^(DE)?QUANTIZE/.test(k))).toEqual([]);
+    const qin = q.nodes.find((n) => n.op === 'QuantizeLinear' && n.inputs[0] === 'input')!;
+    const [sx, zx] = [q.initializers.get(qin.inputs[1])!.get(0), q.initializers.get(qin.inputs[2])!.get(0)];
+    const xq = Int8Array.from(nhwc, (v) => Math.max(-128, Math.min(127, Math.round(v / sx) + zx)));
+    const r = armnn('mobilenet_v2_int8_io', io.bytes, xq);
+    expect(r.info.input).toMatchObject({ dtype: 'int8', shape: [1, 65, 65, 3] });
+    expect(r.info.output.dtype).toBe('int8');
+    const zy = q.initializers.get(dq.inputs[2])!.get(0);
+    const fromFloatIo = Array.from(output, (v) => Math.round(v / step) + zy);
+    expect(Array.from(r.output)).toEqual(fromFloatIo);
   }, 120_000);
 });

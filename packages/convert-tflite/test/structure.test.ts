@@ -106,6 +106,37 @@ describe('op versions and integer layout', () => {
   });
 });
 
+describe('int8 I/O (option io)', () => {
+  it("io 'int8': int8 input and output tensors with the QDQ boundary params, no QUANTIZE / DEQUANTIZE, same computation", () => {
+    const io = exportTflite(qdq, { io: 'int8' });
+    const m = inspect(io.bytes);
+    expect(m.ops.filter((o) => o.builtin === BuiltinOperator.QUANTIZE || o.builtin === BuiltinOperator.DEQUANTIZE)).toEqual([]);
+    expect(m.tensors.filter((t) => t.type === TensorType.FLOAT32)).toEqual([]);
+    const q = qdq.nodes.find((n) => n.op === 'QuantizeLinear' && n.inputs[0] === 'input')!;
+    const dq = qdq.nodes.find((n) => n.op === 'DequantizeLinear' && n.outputs[0] === 'logits')!;
+    const params = (n: typeof q) => [Math.fround(qdq.initializers.get(n.inputs[1])!.get(0)), qdq.initializers.get(n.inputs[2])!.get(0)];
+    const [inT, outT] = [m.tensors[m.inputs[0]], m.tensors[m.outputs[0]]];
+    expect([inT.type, outT.type]).toEqual([TensorType.INT8, TensorType.INT8]);
+    expect([inT.scale![0], inT.zeroPoint![0]]).toEqual(params(q));
+    expect([outT.scale![0], outT.zeroPoint![0]]).toEqual(params(dq));
+    expect(m.signature?.inputs.map(([n]) => n)).toEqual(['input']);
+    expect(m.signature?.outputs.map(([n]) => n)).toEqual(['logits']);
+    // Everything between the boundaries is the float-I/O file's.
+    const ops = (b: Uint8Array) => inspect(b).ops.map((o) => `${builtinName(o.builtin)} v${o.version}`).filter((k) => !/QUANTIZE/.test(k));
+    expect(ops(io.bytes)).toEqual(ops(int8.bytes));
+  });
+
+  it("io 'int8' on a float graph lists the inputs and outputs it cannot make int8", () => {
+    expect(() => exportTflite(float, { io: 'int8' })).toThrow(UnsupportedNodesError);
+    try {
+      exportTflite(float, { io: 'int8' });
+    } catch (e) {
+      expect((e as UnsupportedNodesError).nodes.map((n) => `${n.node} ${n.op}`)).toEqual(['input (graph input)', 'logits (graph output)']);
+    }
+    expect(() => exportTflite(qdq, { io: 'int4' as never })).toThrow(/option 'io' is 'int4'; expected 'float32' or 'int8'/);
+  });
+});
+
 describe('unsupported graphs', () => {
   it('one UnsupportedNodesError lists every unsupported node', () => {
     const b = new GraphBuilder('bad');
