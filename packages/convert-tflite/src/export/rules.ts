@@ -95,7 +95,9 @@ export const lowerConv: LowerFn = (cx, node, a) => {
   const kernel = wShape.slice(2);
   const win = window2d(cx, node, a, kernel);
   const depthwise = group > 1 && group === cin && wShape[1] === 1;
-  if (group > 1 && !depthwise) unsupported(`grouped convolution (group ${group} of ${cin} channels) has no TFLite builtin; only group == 1 or depthwise (group == channels)`);
+  // Grouped: CONV_2D whose filter has cin / group input channels (version 6, TFLite 2.9).
+  const grouped = group > 1 && !depthwise;
+  if (grouped && (cin % group !== 0 || wShape[1] !== cin / group || m % group !== 0)) unsupported(`convolution with group ${group} has ${cin} input channels and weights [${wShape.join(',')}]; expected [M, ${cin / group}, kh, kw] with M a multiple of ${group}`);
   const pad = choosePadding(win);
   let x = cx.input(0);
   if (pad.explicit) x = padExplicit(cx, x, pad.explicit);
@@ -124,7 +126,7 @@ export const lowerConv: LowerFn = (cx, node, a) => {
   const opts = { padding: pad.padding, strideH: win.strides[0], strideW: win.strides[1], dilationH: win.dilations[0], dilationW: win.dilations[1] };
   withActivation(cx, a, y, (out, act) => {
     if (depthwise) cx.emit('DEPTHWISE_CONV_2D', [x, wIdx, bIdx], [out], depthwiseOptions({ ...opts, activation: act, depthMultiplier: m / cin }), { dilated: win.dilations.some((d) => d !== 1) });
-    else cx.emit('CONV_2D', [x, wIdx, bIdx], [out], conv2dOptions({ ...opts, activation: act }));
+    else cx.emit('CONV_2D', [x, wIdx, bIdx], [out], conv2dOptions({ ...opts, activation: act }), { grouped });
   });
 };
 
