@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.base.js';
 
-export default defineConfig(packageConfig({ index: 'src/index.ts' }));
+export default defineConfig(packageConfig({ index: 'src/index.ts', litert: 'src/litert.ts' }, { external: ['@litertjs/core'] }));

@@ -16,6 +16,8 @@ export interface VersionFacts {
   readonly perChannel?: boolean;
   /** FULLY_CONNECTED keep_num_dims. */
   readonly keepNumDims?: boolean;
+  /** CONV_2D whose filter has fewer input channels than its input (grouped convolution). */
+  readonly grouped?: boolean;
   /** DEPTHWISE_CONV_2D with dilation. */
   readonly dilated?: boolean;
   /** RESIZE_* half_pixel_centers / align_corners. */
@@ -50,7 +52,7 @@ export const BUILTINS: Readonly<Partial<Record<BuiltinName, BuiltinInfo>>> = {
   ADD: { version: floatOrInt8, runtime: { 1: '1.5.0', 2: '1.14.0' } },
   AVERAGE_POOL_2D: { version: floatOrInt8, runtime: { 1: '1.5.0', 2: '1.14.0' } },
   CONCATENATION: { version: floatOrInt8, runtime: { 1: '1.5.0', 2: '1.14.0' } },
-  CONV_2D: { version: (f) => (int8(f) ? 3 : 1), runtime: { 1: '1.5.0', 3: '1.14.0' } },
+  CONV_2D: { version: (f) => (f.grouped ? 6 : int8(f) ? 3 : 1), runtime: { 1: '1.5.0', 3: '1.14.0', 6: '2.9.0' } },
   DEPTHWISE_CONV_2D: { version: (f) => (int8(f) ? 3 : f.dilated ? 2 : 1), runtime: { 1: '1.5.0', 2: '1.12.0', 3: '1.14.0' } },
   DEQUANTIZE: { version: (f) => (f.input === 'float16' || f.input === 'int16' ? 3 : int8(f) ? (f.perChannel ? 5 : 2) : 1), runtime: { 1: '1.13.1', 2: '1.14.0', 3: '1.15.0', 5: '2.7.0' } },
   FULLY_CONNECTED: { version: (f) => (f.keepNumDims ? 5 : int8(f) ? 4 : 1), runtime: { 1: '1.5.0', 4: '1.14.0', 5: '2.0.0' } },

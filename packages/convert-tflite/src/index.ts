@@ -9,7 +9,7 @@
  * const graph = fromTflite(bytes);
  * ```
  */
-export { toTflite, exportTflite, WEIGHT_TYPES, type ToTfliteOptions, type TfliteExport, type WeightType } from './export/export.js';
+export { toTflite, exportTflite, WEIGHT_TYPES, IO_TYPES, type ToTfliteOptions, type TfliteExport, type WeightType, type IoType } from './export/export.js';
 export { prepareGraph, bindDims, type PrepareOptions } from './export/prepare.js';
 export { EXPORT_TABLE, exportRule, type ExportRule } from './op-table.js';
 export { UnsupportedNodesError, type UnsupportedNode } from './errors.js';

@@ -29,6 +29,7 @@ export const CASES: readonly Case[] = [
   convNet('depthwise-stride2-sigmoid', (b, x) => b.conv(x, w([4, 1, 3, 3], 9), w([4], 10), { group: 4, strides: [2, 2], pads: [1, 1, 1, 1], activation: 'Sigmoid' })),
   convNet('depthwise-multiplier2-tanh', (b, x) => b.conv(x, w([8, 1, 3, 3], 11), w([8], 12), { group: 4, pads: [1, 1, 1, 1], activation: 'Tanh' })),
   convNet('conv-clip-general-leaky', (b, x) => b.leakyRelu(b.conv(x, w([4, 4, 1, 1], 13), w([4], 14), { activation: 'Clip', activation_params: [-0.5, 0.7] }), 0.1)),
+  convNet('grouped-conv-g2-relu', (b, x) => b.conv(x, w([6, 2, 3, 3], 30), w([6], 31), { group: 2, pads: [1, 1, 1, 1], activation: 'Relu' })),
   convNet('maxpool-ceil-avgpool-same', (b, x) => b.averagePool(b.maxPool(x, { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }), { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })),
   convNet('maxpool-pads-avgpool-include-pad', (b, x) => b.averagePool(b.maxPool(x, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }), { kernel_shape: [2, 2], pads: [1, 1, 0, 0], count_include_pad: 1 })),
   convNet('concat-split-slice', (b, x) => {

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, Tensor, run, type Graph } from '@mo/ir';
-import { buildModel, type ModelName } from '@mo/models';
+import { MODEL_NAMES, buildModel, type ModelName } from '@mo/models';
 import { TensorType, builtinName, exportTflite } from '../src/index.js';
 import { floatInput, seeded, toNchw, toNhwc } from './helpers/data.js';
 import { inspect } from './helpers/inspect.js';
@@ -55,15 +55,21 @@ const MODELS: readonly [ModelName, number, number][] = [
   ['smallCnn', 28, 2],
   ['mobilenetV1', 64, 4],
   ['mobilenetV2', 64, 4],
+  ['mobilenetV2Mini', 28, 4],
   ['mobilenetV3Small', 64, 16],
   ['mobilenetV3Large', 64, 32],
   ['shuffleNetV2', 64, 8],
+  ['shuffleNetV2x0_5', 32, 8],
   ['squeezeNet1_1', 64, 4],
   ['efficientNetLite0', 64, 4],
   ['resNet18', 32, 4],
+  ['mlp', 28, 2],
 ];
 
 describe('int8 (QDQ) exports in LiteRT.js', () => {
+  it('cover every @mo/models network', () => {
+    expect(MODELS.map(([n]) => n).sort()).toEqual([...MODEL_NAMES].sort());
+  });
   for (const [name, resolution, maxLsb] of MODELS) {
     it(`${name} at ${resolution}x${resolution}: fully integer, within ${maxLsb} output steps of the QDQ reference`, async () => {
       const g = buildModel(name, { batch: 1, resolution, seed: 3 } as never);
@@ -128,5 +134,20 @@ describe('QLinearConv / QLinearMatMul', () => {
     const t = await runTflite(ex.bytes, [{ data: toNhwc(xv.data, xv.shape), shape: [1, 6, 6, 3] }]);
     const got = t.outputs[0].data;
     for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i]) / 0.2).toBeLessThanOrEqual(1 + 1e-3);
+  });
+});
+
+describe('grouped convolution (CONV_2D v6)', () => {
+  it('int8 grouped conv + ReLU runs in LiteRT.js within 1 step of the QDQ reference', async () => {
+    const b = new GraphBuilder('grouped-int8');
+    const x = b.input('x', 'float32', [1, 8, 7, 7]);
+    const w = new Tensor('float32', [12, 2, 3, 3], seeded(216, 5, 0.5));
+    b.output(b.conv(x, w, new Tensor('float32', [12], seeded(12, 6, 0.5)), { group: 4, pads: [1, 1, 1, 1], activation: 'Relu' }), 'y');
+    const g = b.build();
+    const q = toQdq(g, [1, 2].map((seed) => ({ x: floatInput(g, 0, seed) })));
+    const ex = exportTflite(q);
+    expect(ex.operators.get('CONV_2D v6')).toBe(1);
+    expect(fullyInteger(ex.bytes)).toEqual([]);
+    expect(await lsbError(q, ex.bytes)).toBeLessThanOrEqual(1 + 1e-3);
   });
 });

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor, float16BitsToFloat32, float32ToFloat16Bits, isStaticShape, run, type Graph } from '@mo/ir';
-import { buildModel, type ModelName } from '@mo/models';
+import { MODEL_NAMES, buildModel, type ModelName } from '@mo/models';
 import { exportTflite } from '../src/index.js';
 import { floatInput, relError, toNchw, toNhwc } from './helpers/data.js';
 import { runTflite } from './helpers/litert.js';
@@ -49,7 +49,9 @@ const MODELS: readonly [ModelName, number][] = [
   ['mobilenetV2', 96],
   ['mobilenetV3Small', 64],
   ['mobilenetV3Large', 64],
+  ['mobilenetV2Mini', 28],
   ['shuffleNetV2', 64],
+  ['shuffleNetV2x0_5', 32],
   ['squeezeNet1_1', 64],
   ['efficientNetLite0', 64],
   ['resNet18', 64],
@@ -58,6 +60,9 @@ const MODELS: readonly [ModelName, number][] = [
 ];
 
 describe('float32 exports match the reference in LiteRT.js', () => {
+  it('cover every @mo/models network', () => {
+    expect(MODELS.map(([n]) => n).sort()).toEqual([...MODEL_NAMES].sort());
+  });
   for (const c of CASES) {
     it(c.name, async () => {
       const g = c.build();
@@ -70,7 +75,7 @@ describe('float32 exports match the reference in LiteRT.js', () => {
       const g = buildModel(name, { batch: 1, resolution, batchNormInit: 'random', seed: 7 } as never);
       const ex = exportTflite(g);
       // Layout conversion leaves no Transpose inside the MobileNets.
-      if (name.startsWith('mobilenet') || name === 'efficientNetLite0' || name === 'resNet18' || name === 'squeezeNet1_1') expect([...ex.operators.keys()].some((k) => k.startsWith('TRANSPOSE'))).toBe(false);
+      if (name.startsWith('mobilenet') && name !== 'mobilenetV2Mini' || name === 'efficientNetLite0' || name === 'resNet18' || name === 'squeezeNet1_1') expect([...ex.operators.keys()].some((k) => k.startsWith('TRANSPOSE'))).toBe(false);
       const { rel } = await compare(g, ex.bytes);
       expect(rel[0]).toBeLessThan(1e-4);
     });

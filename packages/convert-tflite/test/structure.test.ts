@@ -106,12 +106,60 @@ describe('op versions and integer layout', () => {
   });
 });
 
+describe('grouped convolution', () => {
+  it('CONV_2D version 6 (TFLite 2.9) with C/group filter input channels, float and int8', () => {
+    const b = new GraphBuilder('grouped');
+    const x = b.input('x', 'float32', [1, 8, 6, 6]);
+    b.output(b.conv(x, new Tensor('float32', [12, 2, 3, 3], seeded(216, 5)), new Tensor('float32', [12], seeded(12, 6)), { group: 4, pads: [1, 1, 1, 1] }), 'y');
+    const g = b.build();
+    for (const bytes of [toTflite(g), toTflite(toQdq(g, [{ x: floatInput(g, 0, 1) }]))]) {
+      const m = inspect(bytes);
+      const conv = m.ops.find((o) => o.builtin === BuiltinOperator.CONV_2D)!;
+      expect(conv.version).toBe(6);
+      expect(m.tensors[conv.inputs[1]].shape).toEqual([12, 3, 3, 2]);
+      const rt = new TextDecoder().decode(m.metadata.get('min_runtime_version')).replace(/\0+$/, '');
+      expect(rt).toBe('2.9.0');
+    }
+  });
+});
+
+describe('int8 I/O (option io)', () => {
+  it("io 'int8': int8 input and output tensors with the QDQ boundary params, no QUANTIZE / DEQUANTIZE, same computation", () => {
+    const io = exportTflite(qdq, { io: 'int8' });
+    const m = inspect(io.bytes);
+    expect(m.ops.filter((o) => o.builtin === BuiltinOperator.QUANTIZE || o.builtin === BuiltinOperator.DEQUANTIZE)).toEqual([]);
+    expect(m.tensors.filter((t) => t.type === TensorType.FLOAT32)).toEqual([]);
+    const q = qdq.nodes.find((n) => n.op === 'QuantizeLinear' && n.inputs[0] === 'input')!;
+    const dq = qdq.nodes.find((n) => n.op === 'DequantizeLinear' && n.outputs[0] === 'logits')!;
+    const params = (n: typeof q) => [Math.fround(qdq.initializers.get(n.inputs[1])!.get(0)), qdq.initializers.get(n.inputs[2])!.get(0)];
+    const [inT, outT] = [m.tensors[m.inputs[0]], m.tensors[m.outputs[0]]];
+    expect([inT.type, outT.type]).toEqual([TensorType.INT8, TensorType.INT8]);
+    expect([inT.scale![0], inT.zeroPoint![0]]).toEqual(params(q));
+    expect([outT.scale![0], outT.zeroPoint![0]]).toEqual(params(dq));
+    expect(m.signature?.inputs.map(([n]) => n)).toEqual(['input']);
+    expect(m.signature?.outputs.map(([n]) => n)).toEqual(['logits']);
+    // Everything between the boundaries is the float-I/O file's.
+    const ops = (b: Uint8Array) => inspect(b).ops.map((o) => `${builtinName(o.builtin)} v${o.version}`).filter((k) => !/QUANTIZE/.test(k));
+    expect(ops(io.bytes)).toEqual(ops(int8.bytes));
+  });
+
+  it("io 'int8' on a float graph lists the inputs and outputs it cannot make int8", () => {
+    expect(() => exportTflite(float, { io: 'int8' })).toThrow(UnsupportedNodesError);
+    try {
+      exportTflite(float, { io: 'int8' });
+    } catch (e) {
+      expect((e as UnsupportedNodesError).nodes.map((n) => `${n.node} ${n.op}`)).toEqual(['input (graph input)', 'logits (graph output)']);
+    }
+    expect(() => exportTflite(qdq, { io: 'int4' as never })).toThrow(/option 'io' is 'int4'; expected 'float32' or 'int8'/);
+  });
+});
+
 describe('unsupported graphs', () => {
   it('one UnsupportedNodesError lists every unsupported node', () => {
     const b = new GraphBuilder('bad');
     const x = b.input('x', 'float32', [1, 4, 6, 6]);
     const g1 = b.unary('Gelu', x);
-    const g2 = b.op1('Conv', [g1, new Tensor('float32', [4, 2, 3, 3], seeded(72, 3))], { group: 2, pads: [1, 1, 1, 1] });
+    const g2 = b.unary('Erf', b.op1('Conv', [g1, new Tensor('float32', [4, 2, 3, 3], seeded(72, 3))], { group: 2, pads: [1, 1, 1, 1] }));
     b.output(b.unary('Softplus', g2), 'y');
     try {
       toTflite(b.build());
@@ -119,8 +167,8 @@ describe('unsupported graphs', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(UnsupportedNodesError);
       const err = e as UnsupportedNodesError;
-      expect(err.nodes.map((n) => n.op).sort()).toEqual(['Conv', 'Gelu', 'Softplus']);
-      expect(err.message).toContain('grouped convolution');
+      expect(err.nodes.map((n) => n.op).sort()).toEqual(['Erf', 'Gelu', 'Softplus']);
+      expect(err.message).toContain('no TFLite mapping for Erf');
       expect(err.message).toContain('no TFLite mapping for Gelu');
     }
   });

@@ -12,6 +12,7 @@ import type { TflModelBuilder } from './model.js';
 import { reshapeOptions } from './options.js';
 import { prepareGraph, type PrepareOptions } from './prepare.js';
 import { planQuantization } from './quant-plan.js';
+import { int8Boundaries } from './int8-io.js';
 
 /**
  * Weight storage presets of `toTflite`.
@@ -24,6 +25,18 @@ import { planQuantization } from './quant-plan.js';
 export const WEIGHT_TYPES = Object.freeze(['float32', 'float16'] as const);
 export type WeightType = (typeof WEIGHT_TYPES)[number];
 
+/**
+ * Element types of a model's inputs and outputs: 'float32' (integer models quantize and
+ * dequantize at the boundaries) or 'int8' (integer models take and return int8 tensors).
+ *
+ * @example
+ * ```ts
+ * const bytes = toTflite(qdqGraph, { io: 'int8' }); // no QUANTIZE / DEQUANTIZE operators
+ * ```
+ */
+export const IO_TYPES = Object.freeze(['float32', 'int8'] as const);
+export type IoType = (typeof IO_TYPES)[number];
+
 /** Options of `toTflite`. */
 export interface ToTfliteOptions extends PrepareOptions {
   /**
@@ -31,6 +44,13 @@ export interface ToTfliteOptions extends PrepareOptions {
    * adds DEQUANTIZE operators (half the size, float32 compute). Quantized (QDQ) weights stay int8.
    */
   readonly weights?: WeightType;
+  /**
+   * 'float32' (default): inputs and outputs as the graph has them; an integer model starts with
+   * QUANTIZE and ends with DEQUANTIZE. 'int8': the per-tensor int8 QuantizeLinear after each input
+   * and DequantizeLinear before each output are left out, the file's inputs and outputs are int8
+   * tensors carrying those scales and zero points (TFLite's `inference_input_type = int8`).
+   */
+  readonly io?: IoType;
   /** Model description string (default "mo @mo/convert-tflite"). */
   readonly description?: string;
   /** Signature key of the one signature written (default "serving_default"). */
@@ -73,7 +93,10 @@ export function toTflite(graph: Graph, options: ToTfliteOptions = {}): Uint8Arra
 export function exportTflite(graph: Graph, options: ToTfliteOptions = {}): TfliteExport {
   const weights = options.weights ?? 'float32';
   if (!(WEIGHT_TYPES as readonly string[]).includes(weights)) throw new MoError(`option 'weights' is '${String(weights)}'; expected 'float32' or 'float16'`);
-  const g = prepareGraph(graph, options);
+  const io = options.io ?? 'float32';
+  if (!(IO_TYPES as readonly string[]).includes(io)) throw new MoError(`option 'io' is '${String(io)}'; expected 'float32' or 'int8'`);
+  const prepared = prepareGraph(graph, options);
+  const g = io === 'int8' ? int8Boundaries(prepared) : prepared;
   const types = inferTypes(g).types;
   const isConstant = (v: string) => !!v && g.initializers.has(v) && !g.isGraphInput(v);
   const plan = planQuantization(g, types, (n) => exportRule(n.op)?.int8 ?? false, isConstant);

@@ -89,6 +89,16 @@ export function quantizeBias(cx: LowerContext, value: string | undefined, channe
   return new Tensor('int32', [channels], out);
 }
 
+/**
+ * Params of the int32 bias of an integer conv / fully connected: scale input_scale * weight_scale,
+ * with one value when the weights have one scale (runtimes such as Arm NN reject a per-channel bias
+ * next to per-tensor weights), one per output channel otherwise.
+ */
+export function biasQuant(inputScale: number, weightScales: readonly number[], perTensor: boolean): TflQuant {
+  const scale = (perTensor ? weightScales.slice(0, 1) : weightScales).map((s) => inputScale * s);
+  return { scale, zeroPoint: new Array<number>(scale.length).fill(0), dim: 0 };
+}
+
 /** Float values of a quantized constant. */
 export function dequantized(q: QuantizedConstant): Tensor<'float32'> {
   const d = q.data;

@@ -35,7 +35,7 @@ import {
   stridedSliceOptions,
   transposeOptions,
 } from './options.js';
-import { activationParams, checkSymmetric, dequantized, quantConstOf, quantizeBias, quantizeWeights, scalesOf, writeRequantized } from './quant-helpers.js';
+import { activationParams, biasQuant, checkSymmetric, dequantized, quantConstOf, quantizeBias, quantizeWeights, scalesOf, writeRequantized } from './quant-helpers.js';
 import type { QuantizedConstant } from './quant-plan.js';
 
 export type LowerFn = (cx: LowerContext, node: Node, attrs: ResolvedAttrs) => void;
@@ -95,7 +95,9 @@ export const lowerConv: LowerFn = (cx, node, a) => {
   const kernel = wShape.slice(2);
   const win = window2d(cx, node, a, kernel);
   const depthwise = group > 1 && group === cin && wShape[1] === 1;
-  if (group > 1 && !depthwise) unsupported(`grouped convolution (group ${group} of ${cin} channels) has no TFLite builtin; only group == 1 or depthwise (group == channels)`);
+  // Grouped: CONV_2D whose filter has cin / group input channels (version 6, TFLite 2.9).
+  const grouped = group > 1 && !depthwise;
+  if (grouped && (cin % group !== 0 || wShape[1] !== cin / group || m % group !== 0)) unsupported(`convolution with group ${group} has ${cin} input channels and weights [${wShape.join(',')}]; expected [M, ${cin / group}, kh, kw] with M a multiple of ${group}`);
   const pad = choosePadding(win);
   let x = cx.input(0);
   if (pad.explicit) x = padExplicit(cx, x, pad.explicit);
@@ -114,7 +116,7 @@ export const lowerConv: LowerFn = (cx, node, a) => {
     wIdx = cx.constTensor(`${base}_weights`, data, wq);
     const sx = activationParams(cx, x).scale;
     const bias = quantizeBias(cx, node.inputs[2] || undefined, m, sx, scales);
-    bIdx = cx.constTensor(`${base}_bias`, bias, { scale: scales.map((s) => sx * s), zeroPoint: new Array<number>(m).fill(0), dim: 0 });
+    bIdx = cx.constTensor(`${base}_bias`, bias, biasQuant(sx, scales, q.quant.kind === 'per-tensor'));
   } else {
     const w = floatWeights(cx, node.inputs[1], 'convolution weights');
     wIdx = cx.floatConst(`${base}_weights`, transposeData(w, perm));
@@ -124,7 +126,7 @@ export const lowerConv: LowerFn = (cx, node, a) => {
   const opts = { padding: pad.padding, strideH: win.strides[0], strideW: win.strides[1], dilationH: win.dilations[0], dilationW: win.dilations[1] };
   withActivation(cx, a, y, (out, act) => {
     if (depthwise) cx.emit('DEPTHWISE_CONV_2D', [x, wIdx, bIdx], [out], depthwiseOptions({ ...opts, activation: act, depthMultiplier: m / cin }), { dilated: win.dilations.some((d) => d !== 1) });
-    else cx.emit('CONV_2D', [x, wIdx, bIdx], [out], conv2dOptions({ ...opts, activation: act }));
+    else cx.emit('CONV_2D', [x, wIdx, bIdx], [out], conv2dOptions({ ...opts, activation: act }), { grouped });
   });
 };
 
@@ -179,7 +181,7 @@ function fullyConnected(cx: LowerContext, a: ResolvedAttrs, x: number, w: { floa
     wIdx = cx.constTensor(`${base}_weights`, w.quant.data, perTensor ? { scale: [scales[0]], zeroPoint: [0], dim: 0 } : { scale: scales, zeroPoint: new Array<number>(n).fill(0), dim: 0 });
     const sx = activationParams(cx, x).scale;
     const bq = bias.float ? quantizeBiasFromTensor(bias.float, n, sx, scales) : quantizeBias(cx, bias.value, n, sx, scales);
-    bIdx = cx.constTensor(`${base}_bias`, bq, { scale: scales.map((s) => sx * s), zeroPoint: new Array<number>(n).fill(0), dim: 0 });
+    bIdx = cx.constTensor(`${base}_bias`, bq, biasQuant(sx, scales, perTensor));
   } else {
     const n = w.float!.shape[0];
     wIdx = cx.floatConst(`${base}_weights`, w.float!);

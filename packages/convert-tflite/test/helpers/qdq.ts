@@ -7,19 +7,19 @@
  */
 import { Graph, Tensor, optimize, run, type Feeds, type Node, type NodeInit } from '@mo/ir';
 
-function int8Weights(w: Tensor, axis: number): { q: Tensor; scales: Float32Array } {
+function int8Weights(w: Tensor, axis: number, perTensor = false): { q: Tensor; scales: Float32Array } {
   const v = w.toFloat32();
-  const ch = w.shape[axis];
+  const ch = perTensor ? 1 : w.shape[axis];
   const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const maxAbs = new Float64Array(ch);
   for (let i = 0; i < v.length; i++) {
-    const c = Math.floor(i / inner) % ch;
+    const c = perTensor ? 0 : Math.floor(i / inner) % ch;
     maxAbs[c] = Math.max(maxAbs[c], Math.abs(v[i]));
   }
   const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
   const q = new Int8Array(v.length);
   for (let i = 0; i < v.length; i++) {
-    const c = Math.floor(i / inner) % ch;
+    const c = perTensor ? 0 : Math.floor(i / inner) % ch;
     q[i] = Math.max(-127, Math.min(127, Math.round(v[i] / scales[c])));
   }
   return { q: new Tensor('int8', w.shape, q), scales };
@@ -62,6 +62,8 @@ function unfuseActivations(g: Graph): Graph {
 export interface QdqOptions {
   /** Ops whose outputs are not quantized (they stay float). */
   readonly floatOps?: readonly string[];
+  /** Weights with one scale instead of one per output channel, for these kinds of nodes. */
+  readonly perTensorWeights?: readonly ('Gemm' | 'depthwise')[];
 }
 
 /** The QDQ form of `graph` (optimized first), calibrated on `feeds`. */
@@ -113,15 +115,18 @@ export function toQdq(graph: Graph, feeds: readonly Feeds[], opts: QdqOptions = 
   const weight = (n: Node, i: number, axis: number): string => {
     const name = n.inputs[i];
     const w = g0.initializers.get(name)!;
-    const { q, scales } = int8Weights(w, axis);
+    const kind = n.op === 'Gemm' ? 'Gemm' : n.op === 'Conv' && (n.attrs.group ?? 1) !== 1 ? 'depthwise' : undefined;
+    const perTensor = kind !== undefined && (opts.perTensorWeights ?? []).includes(kind);
+    const { q, scales } = int8Weights(w, axis, perTensor);
     const qn = fresh(`${name}_int8`);
     const s = fresh(`${name}_scale`);
     const z = fresh(`${name}_zp`);
     inits.set(qn, q);
-    inits.set(s, new Tensor('float32', [scales.length], scales));
-    inits.set(z, new Tensor('int8', [scales.length], new Int8Array(scales.length)));
+    const shape = perTensor ? [] : [scales.length];
+    inits.set(s, new Tensor('float32', shape, scales));
+    inits.set(z, new Tensor('int8', shape, new Int8Array(scales.length)));
     const out = fresh(`${name}_dq`);
-    nodes.push({ name: fresh('dqw'), op: 'DequantizeLinear', inputs: [qn, s, z], outputs: [out], attrs: { axis } });
+    nodes.push({ name: fresh('dqw'), op: 'DequantizeLinear', inputs: [qn, s, z], outputs: [out], attrs: perTensor ? {} : { axis } });
     return out;
   };
   for (const i of g0.inputs) qdq(i.name);
