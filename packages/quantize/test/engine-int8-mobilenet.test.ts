@@ -7,7 +7,7 @@ import { fromFunction, run, type Graph } from '@mo/ir';
 import { mobilenetV2 } from '@mo/models';
 import { quantize } from '@mo/quantize';
 import { describe, expect, it } from 'vitest';
-import { createSessionSync } from '../src/index.js';
+import { createSessionSync } from '@mo/kernels-neon-wasm';
 
 const image = (k: number) => fromFunction('float32', [2, 3, 32, 32], (i) => Math.sin(i * 0.013 + k) * 1.5);
 

@@ -9,19 +9,14 @@
 // Calibration: --calib random images (uniform [-1, 1], seeded). The int8 sessions must have no
 // fallback op. Engines are timed round-robin (warm-up, then median of --runs runs each) and the
 // ratio float32 latency / int8 latency is printed (target >= 1.6x).
-//   npm run build && npm run bench:int8 [-- --runs 30 --seed 1 --calib 2 --formats qdq,tflite]
+//   npm run bench:int8 -w @mo/quantize [-- --runs 30 --seed 1 --calib 2 --formats qdq,tflite]
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', 'dist', 'index.js');
-if (!existsSync(dist)) {
-  console.error('dist/index.js is missing: run `npm run build` in packages/kernels-neon-wasm first');
-  process.exit(1);
-}
-const mo = await import(pathToFileURL(dist).href);
+const mo = await import('@mo/kernels-neon-wasm');
 const ir = await import('@mo/ir');
 const { mobilenetV2 } = await import('@mo/models');
 const { quantize } = await import('@mo/quantize');
