@@ -13,7 +13,7 @@ import { F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, selectDwconvVariant, selectGemmV
 import type { ActivationPlan } from './activation.js';
 import { applyPost } from './activation.js';
 import { NR, PARALLEL_MIN_MACS, bindGemm, packedGemmBytes, splitRange } from './gemm.js';
-import { tapOf, type Window2d } from './geometry.js';
+import { tapPixel, type Window2d } from './geometry.js';
 
 export interface PackedConv {
   readonly kind: 'igemm' | 'dwconv';
@@ -119,7 +119,6 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
   const heap = rt.heap;
   const pixels = g.n * g.oh * g.ow;
   const ks = g.kh * g.kw;
-  const pixel = (n: number, iy: number, ix: number) => x + ((n * g.ih + iy) * g.iw + ix) * channels * 4;
   const total = pixels * pc.m;
   const post = () => applyPost(rt, act, y, total);
   if (pixels === 0) return { run: () => {}, ukernel: 'none' };
@@ -136,8 +135,8 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
         for (let ox = 0; ox < g.ow; ox++) {
           for (let ky = 0; ky < g.kh; ky++) {
             for (let kx = 0; kx < g.kw; kx++) {
-              const t = tapOf(g, oy, ox, ky, kx);
-              i32[o++] = t.kind === 'in' ? pixel(n, t.iy, t.ix) : zero;
+              const t = tapPixel(g, oy, ox, ky, kx);
+              i32[o++] = t >= 0 ? x + (n * g.ih * g.iw + t) * channels * 4 : zero;
             }
           }
         }
@@ -181,8 +180,8 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
         const n = Math.floor(p / perImage);
         const oy = Math.floor((p - n * perImage) / g.ow);
         const ox = p - n * perImage - oy * g.ow;
-        const tap = tapOf(g, oy, ox, ky, kx);
-        i32[o++] = tap.kind === 'in' ? pixel(n, tap.iy, tap.ix) : zero;
+        const t = tapPixel(g, oy, ox, ky, kx);
+        i32[o++] = t >= 0 ? x + (n * g.ih * g.iw + t) * channels * 4 : zero;
       }
     }
   }
