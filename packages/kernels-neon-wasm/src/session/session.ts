@@ -37,7 +37,8 @@ export interface SessionOptions {
    * Fold inference BatchNormalization into the preceding Conv/Gemm weights and fuse activations
    * (Relu, Clip, ...) into their producers before planning (@mo/ir `foldBatchNorm` and
    * `fuseActivation`), as onnxruntime and TFLite converters do. Default true on the wasm backend;
-   * ignored by the reference backend. Results change by rounding only.
+   * ignored by the reference backend. Results change by rounding only. BatchNormalization is folded
+   * while the Conv weights are packed (to the bits `foldBatchNorm` gives), not in a copy of them.
    */
   fuse?: boolean;
 }
