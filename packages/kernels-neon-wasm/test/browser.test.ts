@@ -86,7 +86,7 @@ async function open(path: string): Promise<Page> {
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
   await page.goto(origin + path);
-  await page.waitForFunction(() => 'moRunCase' in window, undefined, { timeout: 15_000 }).catch((e) => {
+  await page.waitForFunction(() => 'moRunCase' in window, undefined, { timeout: 45_000 }).catch((e) => {
     throw new Error(`the page did not load the package: ${pageErrors.join('; ') || e}`);
   });
   return page;
@@ -105,14 +105,16 @@ describe('browser (headless Chromium)', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: 60_000,
     });
-  });
+  }, 90_000); // Chromium starts in ~1 s on a quiet machine, far slower on a loaded one
 
   afterAll(async () => {
     await context?.close();
     server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  });
+    // Chromium may still be writing its profile just after close: retry the removal
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }, 60_000);
 
   it('runs MobileNetV2 from the ESM build like Node, and 2 Web Worker threads give the 1-thread bits', async () => {
     const { runCase } = await import('./browser/model-case.mjs');
@@ -133,7 +135,7 @@ describe('browser (headless Chromium)', () => {
     expect(Float32Array.from(two.repeat)).toEqual(Float32Array.from(two.logits));
     expect(new Set(one.logits).size).toBeGreaterThan(900); // a real output, not a constant
     await page.close();
-  });
+  }, 120_000); // ~10 s on a quiet machine
 
   it('without cross-origin isolation, asking for 2 threads runs on 1 with the same result', async () => {
     const page = await open('/plain.html');
@@ -145,5 +147,5 @@ describe('browser (headless Chromium)', () => {
     const { runCase } = await import('./browser/model-case.mjs');
     expect(Float32Array.from(r.logits)).toEqual(Float32Array.from((await runCase(1)).logits));
     await page.close();
-  });
+  }, 120_000);
 });

@@ -34,7 +34,8 @@ export const convKernel: KernelRegistration = {
       autoPad: ctx.attrs.auto_pad as string,
     });
     const rt = ctx.runtime;
-    const packed = ctx.cached(`conv|${ctx.node.name}`, () => packConv(rt, f32Data(w), w.shape, b ? f32Data(b) : undefined, group, c), releasePacked);
+    const scale = ctx.packScale?.(); // BatchNormalization folded while packing
+    const packed = ctx.cached(`conv|${ctx.node.name}`, () => packConv(rt, f32Data(w), w.shape, b ? f32Data(b) : undefined, group, c, undefined, scale), releasePacked);
     const layout = nhwc ? 'plain' : 'cl';
     return {
       inputs: [layout, 'const', 'const'],

@@ -13,7 +13,7 @@ import { F32_GEMM_VARIANTS, F32_IGEMM_VARIANTS, selectDwconvVariant, selectGemmV
 import type { ActivationPlan } from './activation.js';
 import { applyPost } from './activation.js';
 import { NR, PARALLEL_MIN_MACS, bindGemm, packedGemmBytes, splitRange } from './gemm.js';
-import { tapOf, type Window2d } from './geometry.js';
+import { tapPixel, type Window2d } from './geometry.js';
 
 export interface PackedConv {
   readonly kind: 'igemm' | 'dwconv';
@@ -32,9 +32,11 @@ export interface PackedConv {
 }
 
 /**
- * Packs Conv weights W [M, C/group, kh, kw] (1-d: [M, C/group, kw]) and bias [M].
+ * Packs Conv weights W [M, C/group, kh, kw] (1-d: [M, C/group, kw]) and bias [M]; `scale` (one
+ * factor per output channel, float64) multiplies W while packing, rounded to float32 once: a
+ * BatchNormalization folded without a copy of the weights.
  */
-export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[], bias: ArrayLike<number> | undefined, group: number, channels: number, forceDw?: DwconvVariant): PackedConv {
+export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[], bias: ArrayLike<number> | undefined, group: number, channels: number, forceDw?: DwconvVariant, scale?: ArrayLike<number>): PackedConv {
   const heap = rt.heap;
   const m = wShape[0];
   const cg = wShape[1];
@@ -57,7 +59,8 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
         const c = b * ch + j;
         if (c >= m) continue;
         packed[base + j] = bias ? bias[c] : 0;
-        for (let t = 0; t < ks; t++) packed[base + (t + 1) * ch + j] = w[c * ks + t];
+        const f = scale ? scale[c] : 1;
+        for (let t = 0; t < ks; t++) packed[base + (t + 1) * ch + j] = scale ? w[c * ks + t] * f : w[c * ks + t];
       }
     }
     return { kind: 'dwconv', m, cg, mg, group, kh, kw, weights: [ptr], dw, release: release([ptr]) };
@@ -79,7 +82,8 @@ export function packConv(rt: Runtime, w: Float32Array, wShape: readonly number[]
         for (let c = 0; c < cg; c++) {
           for (let j = 0; j < NR; j++) {
             const n = p * NR + j;
-            packed[o++] = n < mg ? w[((g * mg + n) * cg + c) * ks + t] : 0;
+            const v = n < mg ? w[((g * mg + n) * cg + c) * ks + t] : 0;
+            packed[o++] = scale && n < mg ? v * scale[g * mg + n] : v;
           }
         }
       }
@@ -115,7 +119,6 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
   const heap = rt.heap;
   const pixels = g.n * g.oh * g.ow;
   const ks = g.kh * g.kw;
-  const pixel = (n: number, iy: number, ix: number) => x + ((n * g.ih + iy) * g.iw + ix) * channels * 4;
   const total = pixels * pc.m;
   const post = () => applyPost(rt, act, y, total);
   if (pixels === 0) return { run: () => {}, ukernel: 'none' };
@@ -132,8 +135,8 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
         for (let ox = 0; ox < g.ow; ox++) {
           for (let ky = 0; ky < g.kh; ky++) {
             for (let kx = 0; kx < g.kw; kx++) {
-              const t = tapOf(g, oy, ox, ky, kx);
-              i32[o++] = t.kind === 'in' ? pixel(n, t.iy, t.ix) : zero;
+              const t = tapPixel(g, oy, ox, ky, kx);
+              i32[o++] = t >= 0 ? x + (n * g.ih * g.iw + t) * channels * 4 : zero;
             }
           }
         }
@@ -163,28 +166,22 @@ export function bindConv(rt: Runtime, pc: PackedConv, g: Window2d, channels: num
   const zero = alloc((channels + 16) * 4);
   heap.f32.fill(0, zero >> 2, (zero >> 2) + channels + 16);
   const ind = alloc(blocks * ks * mr * 4);
-  // pointer of every (pixel, tap); rows past the last pixel repeat it
-  const ptrOf = new Int32Array(pixels * ks);
-  let q = 0;
-  for (let n = 0; n < g.n; n++) {
-    for (let oy = 0; oy < g.oh; oy++) {
-      for (let ox = 0; ox < g.ow; ox++) {
-        for (let ky = 0; ky < g.kh; ky++) {
-          for (let kx = 0; kx < g.kw; kx++) {
-            const t = tapOf(g, oy, ox, ky, kx);
-            ptrOf[q++] = t.kind === 'in' ? pixel(n, t.iy, t.ix) : zero;
-          }
-        }
-      }
-    }
-  }
+  // pointer of every (block row, tap), written straight into the plan's buffer (no JavaScript
+  // staging array); rows past the last pixel repeat it
   const i32 = heap.i32;
   let o = ind >> 2;
+  const perImage = g.oh * g.ow;
   for (let b = 0; b < blocks; b++) {
     for (let t = 0; t < ks; t++) {
+      const ky = Math.floor(t / g.kw);
+      const kx = t - ky * g.kw;
       for (let i = 0; i < mr; i++) {
         const p = Math.min(b * mr + i, pixels - 1);
-        i32[o++] = ptrOf[p * ks + t];
+        const n = Math.floor(p / perImage);
+        const oy = Math.floor((p - n * perImage) / g.ow);
+        const ox = p - n * perImage - oy * g.ow;
+        const t = tapPixel(g, oy, ox, ky, kx);
+        i32[o++] = t >= 0 ? x + (n * g.ih * g.iw + t) * channels * 4 : zero;
       }
     }
   }

@@ -96,3 +96,13 @@ export function tapOf(g: Window2d, oy: number, ox: number, ky: number, kx: numbe
   if (iy < 0 || iy >= g.ih || ix < 0 || ix >= g.iw) return { kind: 'pad', iy, ix };
   return { kind: 'in', iy, ix };
 }
+
+/**
+ * The input pixel (iy * iw + ix) that tap (ky, kx) of output (oy, ox) reads, or -1 for padding:
+ * `tapOf` without an object per tap (indirection buffers of large layers have ~10^5-10^6 taps).
+ */
+export function tapPixel(g: Window2d, oy: number, ox: number, ky: number, kx: number): number {
+  const iy = oy * g.sh + ky * g.dh - g.padTop;
+  const ix = ox * g.sw + kx * g.dw - g.padLeft;
+  return iy < 0 || iy >= g.ih || ix < 0 || ix >= g.iw ? -1 : iy * g.iw + ix;
+}

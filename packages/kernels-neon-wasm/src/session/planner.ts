@@ -63,6 +63,8 @@ export interface PlannerServices {
   /** 'reference': every node falls back. */
   readonly backend: 'wasm' | 'reference';
   cached<T>(key: string, make: () => T, release?: (v: T) => void): T;
+  /** Per-output-channel factors to fold into a node's weights while packing (see fold-at-packing.ts). */
+  packScale?(node: string): Float64Array | undefined;
 }
 
 const ARENA_ALIGN = 64;
@@ -216,12 +218,19 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       const candidates = services.registry.kernelsFor(node.op);
       if (!candidates.length) reasons.push('no fast kernel for this op');
       const attrs = resolveAttrs(getSchema(node.op, { node: node.name }), node) as Record<string, unknown>;
-      const ctx = planContext(node, attrs, inTypes, outTypes as TensorType[], constants, locs, services, rt);
+      const scale = services.packScale?.(node.name);
+      const scaleUse = { used: false };
+      const ctx = planContext(node, attrs, inTypes, outTypes as TensorType[], constants, locs, services, rt, scale, scaleUse);
       for (const k of candidates) {
         // every wasm-resident input and output must be float32 with a static shape
+        scaleUse.used = false;
         const r = k.plan(ctx);
         if (typeof r === 'string') {
           reasons.push(`${k.name}: ${r}`);
+          continue;
+        }
+        if (scale && !scaleUse.used) {
+          reasons.push(`${k.name}: does not fold the BatchNormalization factors into the weights it packs`);
           continue;
         }
         const bad = r.inputs.findIndex((u, i) => (u === 'plain' || u === 'cl') && (!arenaCapable(inTypes[i]) || locs.get(node.inputs[i])?.kind === 'js'));
@@ -266,9 +275,11 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       }
     } else {
       fallback.push({ node: node.name, op: node.op, reason: reasons.join('; ') || 'no fast kernel for this op' });
-      const inLocs = node.inputs.map((v) => {
+      const scale = services.packScale?.(node.name);
+      const inLocs = node.inputs.map((v, i) => {
         if (!v) return undefined;
         const l = locs.get(v)!;
+        if (scale && i === 1 && l.kind === 'const') return { kind: 'const', tensor: scaledWeights(l.tensor, scale) } as const;
         return l.kind === 'arena' || l.kind === 'persistent' ? ensure(v, 'plain', steps.length) : l;
       });
       const stepIndex = steps.length;
@@ -341,8 +352,20 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
 
 const NOOP = (): void => {};
 
-function planContext(node: Node, attrs: Record<string, unknown>, inputs: readonly (TensorType | undefined)[], outputs: TensorType[], constants: ReadonlyMap<string, Tensor>, locs: ReadonlyMap<string, Loc>, services: PlannerServices, runtime: Runtime): PlanContext {
+/** Weights W [M, ...] times factor[m] per output channel, rounded to float32 once (what foldBatchNorm computes). */
+function scaledWeights(w: Tensor, factor: Float64Array): Tensor {
+  const out = new Float32Array(w.size);
+  const inner = w.size / factor.length;
+  for (let i = 0; i < w.size; i++) out[i] = w.get(i) * factor[Math.floor(i / inner)];
+  return new Tensor('float32', w.shape, out);
+}
+
+function planContext(node: Node, attrs: Record<string, unknown>, inputs: readonly (TensorType | undefined)[], outputs: TensorType[], constants: ReadonlyMap<string, Tensor>, locs: ReadonlyMap<string, Loc>, services: PlannerServices, runtime: Runtime, scale: Float64Array | undefined, scaleUse: { used: boolean }): PlanContext {
   return {
+    packScale: () => {
+      scaleUse.used = true;
+      return scale;
+    },
     node,
     attrs,
     inputs,

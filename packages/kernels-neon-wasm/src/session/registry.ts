@@ -24,6 +24,13 @@ export interface PlanContext {
   constant(i: number): Tensor | undefined;
   /** Current physical layout of input i ('plain' for constants). */
   layout(i: number): Layout;
+  /**
+   * Factors per output channel (axis 0 of input 1, the weights) that the kernel must multiply the
+   * weights by while packing them: a BatchNormalization the session folds at packing time instead
+   * of in a copy of the weights. Undefined when there is none. A kernel that does not call this
+   * for a node that has factors is not used for it (the node falls back, with folded weights).
+   */
+  packScale?(): Float64Array | undefined;
   /** Session-lifetime cache (weights packed once per node, across plans). */
   cached<T>(key: string, make: () => T, release?: (v: T) => void): T;
   readonly runtime: Runtime;

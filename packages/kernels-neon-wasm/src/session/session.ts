@@ -5,10 +5,11 @@
  * changes. Ops without a fast kernel run on the @mo/ir reference interpreter and are listed in
  * `fallbackOps`.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, foldBatchNorm, formatShape, fuseActivation, isStaticShape, runPasses, throwIfAborted, type Graph, type StaticShape, type ValueInfo } from '@mo/ir';
+import { ArgumentError, DTypeError, ShapeError, Tensor, formatShape, isStaticShape, throwIfAborted, type Graph, type StaticShape, type ValueInfo } from '@mo/ir';
 import { hardwareConfig } from '../config.js';
 import { Runtime, createRuntime, createRuntimeSync } from '../runtime/module.js';
 import { defaultRegistry } from '../kernels/index.js';
+import { fusedGraph, planningGraph, type PlanningGraph } from './fold-at-packing.js';
 import { buildPlan, type FallbackInfo, type Plan, type StepInfo } from './planner.js';
 import type { KernelRegistry } from './registry.js';
 import { readTensorData, writeTensorData } from './dtypes.js';
@@ -37,7 +38,8 @@ export interface SessionOptions {
    * Fold inference BatchNormalization into the preceding Conv/Gemm weights and fuse activations
    * (Relu, Clip, ...) into their producers before planning (@mo/ir `foldBatchNorm` and
    * `fuseActivation`), as onnxruntime and TFLite converters do. Default true on the wasm backend;
-   * ignored by the reference backend. Results change by rounding only.
+   * ignored by the reference backend. Results change by rounding only. BatchNormalization is folded
+   * while the Conv weights are packed (to the bits `foldBatchNorm` gives), not in a copy of them.
    */
   fuse?: boolean;
 }
@@ -72,12 +74,11 @@ export class Session {
   private built = 0;
   private disposed = false;
   /**
-   * The prepared graph (after fusion) is needed only to build plans, so the session drops it once
-   * planned: its weights (the folded copies) are packed in wasm memory, and keeping them too would
-   * add half the packed size to the session's resident memory. A new plan prepares it again from
-   * the caller's graph (packed weights are cached by node, so nothing is packed twice).
+   * The planning graph (after fusion) is needed only to build plans, so the session drops it once
+   * planned: its weights are packed in wasm memory by then. A new plan (new input shapes) prepares
+   * it again from the caller's graph (packed weights are cached by node: nothing is packed twice).
    */
-  private prepared: Graph | undefined;
+  private planning: PlanningGraph | undefined;
   private readonly inputs: readonly ValueInfo[];
   private readonly defaults: ReadonlySet<string>;
   private readonly graphName: string;
@@ -85,26 +86,31 @@ export class Session {
   /** @internal Use `createSession`. */
   constructor(
     private readonly source: Graph,
-    private readonly prepareGraph: (g: Graph) => Graph,
+    private readonly fuse: boolean,
     private readonly runtime: Runtime,
     readonly backend: 'wasm' | 'reference',
     private readonly registry: KernelRegistry,
     readonly threads: number,
     private readonly maxPlans: number,
   ) {
-    const g = this.graph;
-    this.prepared = g; // strong until the first plan exists
+    const g = this.planningGraph().graph;
     this.inputs = g.inputs;
     this.defaults = new Set(g.inputs.filter((i) => g.initializers.has(i.name)).map((i) => i.name));
     this.graphName = g.name;
   }
 
+  private planningGraph(): PlanningGraph {
+    this.planning ??= this.fuse ? planningGraph(this.source) : { graph: this.source.removeDead(), packScales: new Map() };
+    return this.planning;
+  }
+
   /**
-   * The graph the session runs: the caller's graph after fusion (`fuse`). Not kept once planned
-   * (see the memory notes in the README): each read after that prepares it again.
+   * The graph the session runs: the caller's graph after fusion (`fuse`: @mo/ir `foldBatchNorm`
+   * and `fuseActivation`). Made on each read: the session itself keeps no copy of folded weights
+   * (it folds BatchNormalization while packing the Conv weights, to the same bits).
    */
   get graph(): Graph {
-    return this.prepared ?? this.prepareGraph(this.source);
+    return this.fuse ? fusedGraph(this.source) : this.source.removeDead();
   }
 
   /** Nodes that run on the reference interpreter in the current plan, with the reason. Empty before the first plan. */
@@ -146,8 +152,9 @@ export class Session {
       this.plans.delete(key);
       this.plans.set(key, plan);
     } else {
-      const graph = this.graph;
+      const { graph, packScales } = this.planningGraph();
       plan = buildPlan(graph, shapes, {
+        packScale: (node) => packScales.get(node),
         runtime: this.runtime,
         registry: this.registry,
         backend: this.backend,
@@ -155,7 +162,7 @@ export class Session {
       });
       this.built++;
       this.plans.set(key, plan);
-      this.prepared = undefined;
+      this.planning = undefined;
       while (this.plans.size > this.maxPlans) {
         const [oldKey, old] = this.plans.entries().next().value as [string, Plan];
         old.release();
@@ -295,8 +302,7 @@ function checkOptions(options: SessionOptions): number {
 
 function finish(input: Graph, runtime: Runtime, backend: 'wasm' | 'reference', options: SessionOptions): Session {
   const fuse = backend === 'wasm' && options.fuse !== false;
-  const prepare = (g: Graph) => (fuse ? runPasses(g, [foldBatchNorm, fuseActivation]) : g).removeDead();
-  const session = new Session(input, prepare, runtime, backend, options.registry ?? defaultRegistry(), runtime.threads, Math.max(1, options.maxPlans ?? 2));
+  const session = new Session(input, fuse, runtime, backend, options.registry ?? defaultRegistry(), runtime.threads, Math.max(1, options.maxPlans ?? 2));
   // plan eagerly when every input shape is static, so fallbackOps is known right away
   if (input.inputs.every((i) => isStaticShape(i.type.shape) || input.initializers.has(i.name))) {
     session.prepare(Object.fromEntries(input.inputs.filter((i) => isStaticShape(i.type.shape)).map((i) => [i.name, i.type.shape as StaticShape])));
