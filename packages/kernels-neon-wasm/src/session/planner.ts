@@ -181,7 +181,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       steps.push({
         label: `${name} -> ${toCl ? 'channels last' : 'channels first'}`,
         kernel: 'wasm/layout',
-        ukernel: arenaElementBytes(t.dtype) === 1 ? 'x8-transpose-scalar' : 'x32-transpose-simd128-4x4',
+        ukernel: arenaElementBytes(t.dtype) === 1 ? 'x8-transpose-scalar-2d' : 'x32-transpose-simd128-4x4',
         inputs: [loc],
         outputs: [out],
         bind: (b) => {
