@@ -6,7 +6,8 @@
  */
 import { GraphBuilder, Tensor, run, type Graph, type RequantMode } from '@mo/ir';
 import { describe, expect, it } from 'vitest';
-import { createSessionSync } from '../src/index.js';
+import { createSessionSync, type SessionOptions } from '../src/index.js';
+import { threadsAvailable } from '../src/runtime/module.js';
 import { QS8_GEMM_VARIANTS } from '../src/microkernels/variants.js';
 import { rng } from './helpers.js';
 
@@ -21,9 +22,9 @@ const f32 = (v: number | number[]) => (Array.isArray(v) ? new Tensor('float32', 
 const i8 = (v: number | number[]) => (Array.isArray(v) ? new Tensor('int8', [v.length], Int8Array.from(v)) : new Tensor('int8', [], Int8Array.of(v)));
 
 /** Runs graph on the reference and a session; every output must be identical; returns the session's ukernels. */
-function exact(graph: Graph, feeds: Record<string, Tensor>): string[] {
+function exact(graph: Graph, feeds: Record<string, Tensor>, options: SessionOptions = {}): string[] {
   const expected = run(graph, feeds);
-  const session = createSessionSync(graph);
+  const session = createSessionSync(graph, options);
   const actual = session.runSync(feeds);
   expect(session.fallbackOps).toEqual([]);
   for (const name of Object.keys(expected)) {
@@ -53,7 +54,6 @@ interface ConvCase {
 
 function convGraph(c: ConvCase, seed: number): { graph: Graph; x: Tensor } {
   const b = new GraphBuilder('qconv');
-  const nhwc = c.attrs?.layout === 'NHWC';
   const x = b.input('x', 'int8', c.x);
   const m = c.w[0];
   const k = c.w.slice(1).reduce((p, q) => p * q, 1);
@@ -78,7 +78,6 @@ function convGraph(c: ConvCase, seed: number): { graph: Graph; x: Tensor } {
     { requant: c.mode ?? 'float', ...c.attrs },
   );
   b.output(y, 'y');
-  void nhwc;
   return { graph: b.build(), x: ints('int8', c.x, seed + 3, -128, 127) };
 }
 
@@ -198,5 +197,19 @@ describe('QLinearAdd, QLinearGlobalAveragePool, QuantizeLinear, DequantizeLinear
     data[2] = -0.375;
     data[3] = Infinity;
     exact(b.build(), { x: new Tensor('float32', [2, 3, 5, 5], data) });
+  });
+});
+
+describe.runIf(threadsAvailable())('qs8 with worker threads', () => {
+  it('im2col GEMM, depthwise and pointwise split between 2 threads give the reference bits', () => {
+    const b = new GraphBuilder('qcnn');
+    const x = b.input('x', 'int8', [1, 24, 40, 40]);
+    const params = (m: number, seed: number) => ({ xScale: f32(0.02), xZeroPoint: i8(-4), wScale: f32(Array.from({ length: m }, (_, i) => 0.002 + 0.0003 * ((i * 7 + seed) % 11))), wZeroPoint: i8(new Array(m).fill(0)), yScale: f32(0.3), yZeroPoint: i8(-4) });
+    let h = b.qlinearConv({ x, ...params(32, 1), w: ints('int8', [32, 24, 3, 3], 1, -127, 127), bias: ints('int32', [32], 2, -500, 500) }, { pads: [1, 1, 1, 1], activation: 'Relu' });
+    h = b.qlinearConv({ x: h, ...params(32, 2), w: ints('int8', [32, 1, 3, 3], 3, -127, 127) }, { pads: [1, 1, 1, 1], group: 32, requant: 'fixed-point' });
+    h = b.qlinearConv({ x: h, ...params(48, 3), w: ints('int8', [48, 32, 1, 1], 4, -127, 127) }, {});
+    b.output(h, 'y');
+    const uk = exact(b.build(), { x: ints('int8', [1, 24, 40, 40], 5, -128, 127) }, { threads: 2 });
+    expect(uk.filter((u) => u.startsWith('qs8-') || u.startsWith('x8-im2col'))).toHaveLength(3);
   });
 });

@@ -54,13 +54,11 @@ export const X32_FILL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v
 export const X32_PACKW_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x32-packw-scalar-gemm8', 'x32_packw_gemm_8')]);
 /** int8: quantized Add, float32 <-> int8 conversions, global average pooling, im2col and transpose. */
 export const QS8_VADD_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('qs8-vadd-simd128-8x', 'qs8_vadd_simd128')]);
-export const QS8_VCVT_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([
-  v('f32-qs8-vcvt-simd128-8x', 'f32_qs8_vcvt_simd128'),
-  v('qs8-f32-vcvt-simd128-8x', 'qs8_f32_vcvt_simd128'),
-]);
+export const F32_QS8_VCVT_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('f32-qs8-vcvt-simd128-8x', 'f32_qs8_vcvt_simd128')]);
+export const QS8_F32_VCVT_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('qs8-f32-vcvt-simd128-8x', 'qs8_f32_vcvt_simd128')]);
 export const QS8_GAVGPOOL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('qs8-gavgpool-scalar-nhwc', 'qs8_gavgpool_scalar_nhwc')]);
-export const X8_IM2COL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x8-im2col-scalar', 'x8_im2col')]);
-export const X8_TRANSPOSE_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x8-transpose-scalar', 'x8_transpose2d')]);
+export const X8_IM2COL_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x8-im2col-scalar-8b', 'x8_im2col')]);
+export const X8_TRANSPOSE_VARIANTS: readonly MicrokernelVariant[] = Object.freeze([v('x8-transpose-scalar-2d', 'x8_transpose2d')]);
 
 /**
  * Every microkernel of the package, by op.
@@ -89,7 +87,8 @@ export const MICROKERNELS: Readonly<Record<string, readonly MicrokernelVariant[]
   'qs8-gemm': QS8_GEMM_VARIANTS,
   'qs8-dwconv': QS8_DWCONV_VARIANTS,
   'qs8-vadd': QS8_VADD_VARIANTS,
-  'qs8-vcvt': QS8_VCVT_VARIANTS,
+  'f32-qs8-vcvt': F32_QS8_VCVT_VARIANTS,
+  'qs8-f32-vcvt': QS8_F32_VCVT_VARIANTS,
   'qs8-gavgpool': QS8_GAVGPOOL_VARIANTS,
   'x8-im2col': X8_IM2COL_VARIANTS,
   'x8-transpose': X8_TRANSPOSE_VARIANTS,

@@ -118,7 +118,7 @@ export function qs8ConvWorkspace(pc: PackedQs8Conv, g: Window2d): number {
 export function qs8ConvUkernel(pc: PackedQs8Conv, g: Window2d): string {
   if (pc.kind === 'dwconv') return pc.dw!.name;
   const v = selectQs8GemmVariant(g.n * g.oh * g.ow).name;
-  return isQs8Pointwise(pc, g) ? v : `x8-im2col + ${v}`;
+  return isQs8Pointwise(pc, g) ? v : `x8-im2col-scalar-8b + ${v}`;
 }
 
 /**

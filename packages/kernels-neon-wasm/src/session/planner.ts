@@ -190,7 +190,7 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
       steps.push({
         label: `${name} -> ${toCl ? 'channels last' : 'channels first'}`,
         kernel: 'wasm/layout',
-        ukernel: arenaElementBytes(t.dtype) === 1 ? 'x8-transpose-scalar' : 'x32-transpose-simd128-4x4',
+        ukernel: arenaElementBytes(t.dtype) === 1 ? 'x8-transpose-scalar-2d' : 'x32-transpose-simd128-4x4',
         inputs: [loc],
         outputs: [out],
         bind: (b) => bindLayout(rt, arenaElementBytes(t.dtype) === 1 ? 'x8_transpose2d' : 'x32_transpose2d_simd128', toCl, n, c, spatial, b.input(0), b.output(0)),
