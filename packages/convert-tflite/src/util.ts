@@ -34,11 +34,15 @@ export function transposeData<D extends DType>(t: Tensor<D>, perm: readonly numb
   const src = t.data as TypedArray;
   const dst = out.data as TypedArray;
   const packed = t.dtype === 'int4' || t.dtype === 'uint4';
+  if (out.size === 0) return out;
+  // The innermost output axis is copied in one tight loop; an odometer steps the outer ones.
+  const inner = outShape[rank - 1] ?? 1;
+  const innerStride = srcStride[rank - 1] ?? 0;
   let off = 0;
-  for (let i = 0; i < out.size; i++) {
-    if (packed) writeElement(t.dtype, dst, i, readElement(t.dtype, src, off));
-    else (dst as Float64Array)[i] = (src as Float64Array)[off];
-    for (let d = rank - 1; d >= 0; d--) {
+  for (let i = 0; i < out.size; i += inner) {
+    if (packed) for (let j = 0; j < inner; j++) writeElement(t.dtype, dst, i + j, readElement(t.dtype, src, off + j * innerStride));
+    else for (let j = 0, o = off; j < inner; j++, o += innerStride) (dst as Float64Array)[i + j] = (src as Float64Array)[o];
+    for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
       off += srcStride[d];
       if (idx[d] < outShape[d]) break;

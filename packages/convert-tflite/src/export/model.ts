@@ -120,7 +120,10 @@ function writeQuant(b: flatbuffers.Builder, q: TflQuant): flatbuffers.Offset {
 }
 
 function serializeModel(m: TflModelBuilder, info: TflModelInfo): Uint8Array {
-  const b = new flatbuffers.Builder(1024 + m.tensors.reduce((s, t) => s + (t.data?.length ?? 0) + 64, 0));
+  // Sized for everything up front: growing copies the whole buffer (megabytes of weights) each time.
+  const tensorBytes = (t: TflModelBuilder['tensors'][number]) => (t.data?.length ?? 0) + 16 + 160 + 2 * t.name.length + 4 * t.shape.length + (t.quant ? 96 + 12 * t.quant.scale.length : 0);
+  const opBytes = (op: TflModelBuilder['operators'][number]) => 160 + 4 * (op.inputs.length + op.outputs.length);
+  const b = new flatbuffers.Builder(4096 + m.tensors.reduce((s, t) => s + tensorBytes(t), 0) + m.operators.reduce((s, op) => s + opBytes(op), 0));
 
   // Buffers: 0 is the empty sentinel, then one per constant, then metadata buffers. Large data is
   // written first so that the tables after it stay near the root.
