@@ -274,6 +274,7 @@ class Scanner {
 
   private walk(kind: K, start: number, end: number, graphs: number): void {
     const children = graphs <= MAX_GRAPH_DEPTH ? CHILDREN[kind] : undefined;
+    let hole = -1;
     let pos = start;
     while (pos < end) {
       const tag = this.varint(pos, end);
@@ -287,11 +288,16 @@ class Scanner {
         const [n, at] = len;
         const child = children?.[t >>> 3];
         if (child === K.Raw && n >= HOLE_MIN) {
+          // A field given twice counts once, the last time (as in the decoder).
+          if (hole >= 0) {
+            this.holes.delete(hole);
+            this.holesRead.delete(hole);
+          }
+          hole = at;
           this.holes.set(at, n);
           // Reads since the last skipped hole are contiguous: a hole below `loaded` is in `buf`.
           if (at + n <= this.loaded) this.holesRead.add(at);
-        }
-        else if (child !== undefined && child !== K.Raw && n >= HOLE_MIN) this.walk(child, at, at + n, child === K.Graph && kind === K.Attr ? graphs + 1 : graphs);
+        } else if (child !== undefined && child !== K.Raw && n >= HOLE_MIN) this.walk(child, at, at + n, child === K.Graph && kind === K.Attr ? graphs + 1 : graphs);
         else this.ensure(at, n);
         pos = at + n;
       } else if (wt === 0) {

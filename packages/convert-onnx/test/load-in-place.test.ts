@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { Tensor } from '@mo/ir';
+import type { Graph, Tensor } from '@mo/ir';
 import { loadOnnx, parseOnnx } from '../src/index.js';
 import { makeModel, valueInfo } from './helpers.js';
 
@@ -86,7 +86,7 @@ it('keeps no view into the reused read buffer, and reads files over 32 MiB the s
     writeFileSync(f, bytes);
     return f;
   });
-  const loaded = [];
+  const loaded: Graph[] = [];
   for (const f of files) loaded.push(await loadOnnx(f));
   // Loading b and c after a must not have changed a's tensors (nor c's b's).
   [a, b, c].forEach((bytes, i) => {
