@@ -51,9 +51,9 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
   const { Buffer } = await nodeBuiltin<typeof import('node:buffer')>('node:buffer');
   const fileName = options.fileName ?? source;
   const ctx: ErrorContext = { file: fileName };
-  const { model, owns } = readModelFile(fsSync, Buffer, source, ctx);
+  const { model } = readModelFile(fsSync, Buffer, source, ctx);
   const refs = collectExternal(model, ctx);
-  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, owns);
+  if (!refs.length || options.externalData) return importModel(model, { ...options, fileName }, ownsAll);
 
   const fs = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
   const path = await nodeBuiltin<typeof import('node:path')>('node:path');
@@ -105,7 +105,7 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
       if (!c) throw new FormatError(`external data of '${ref.tensor}' was not read`, ctx);
       return c;
     },
-  }, owns);
+  }, ownsAll);
 }
 
 /**
@@ -115,6 +115,9 @@ export async function loadOnnx(source: Uint8Array | string, options: LoadFileOpt
 async function nodeBuiltin<T>(specifier: string): Promise<T> {
   return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as T;
 }
+
+/** Every raw_data of a model read from a path lies in a buffer of its own (read-file.ts). */
+const ownsAll = () => true;
 
 const refKey = (r: ExternalDataRef) => `${r.location}\u0000${r.offset}\u0000${r.length ?? ''}\u0000${r.expected}`;
 

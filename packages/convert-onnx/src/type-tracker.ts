@@ -1,9 +1,12 @@
 /**
- * Incremental type inference while a graph is being converted: each node is inferred as it is
- * added (with the IR schemas' own `infer`), and small all-constant subexpressions are evaluated
- * with the reference implementation, so rules can ask for the rank of a value or the contents of
- * a shape tensor. Failures are not errors here: the value just stays unknown, and the verifier
- * reports real problems once the whole graph exists.
+ * Type inference while a graph is being converted, on demand: when a rule asks for the type or the
+ * value of something a node makes, that node (and, first, whatever it needs) is inferred with the
+ * IR schemas' own `infer`, and small all-constant subexpressions are evaluated with the reference
+ * implementation, so rules can ask for the rank of a value or the contents of a shape tensor. A
+ * node sees only what nodes added before it make, as if each were inferred when added; nodes whose
+ * outputs nobody asks about are never inferred here (the final graph is inferred as a whole).
+ * Failures are not errors here: the value just stays unknown, and the verifier reports real
+ * problems once the whole graph exists.
  */
 import {
   MoError,
@@ -23,31 +26,76 @@ import {
 /** Constant subexpressions up to this many elements are evaluated while converting. */
 const FOLD_LIMIT = 4096;
 
+interface Pending {
+  readonly node: Node;
+  /** Order of addition. */
+  readonly seq: number;
+}
+
 export class TypeTracker {
   private readonly types = new Map<string, TensorType>();
   private readonly consts = new Map<string, Tensor>();
+  /** Outputs of nodes added but not inferred yet, with their producer. */
+  private readonly pending = new Map<string, Pending>();
+  private added = 0;
   private counter = 0;
 
   /** A declared type (graph input, value_info) or a known constant. */
   declare(name: string, type: TensorType): void {
+    this.pending.delete(name);
     this.types.set(name, type);
   }
 
   constant(name: string, t: Tensor): void {
+    this.pending.delete(name);
     this.consts.set(name, t);
     this.types.set(name, typeOfTensor(t));
   }
 
   typeOf(name: string): TensorType | undefined {
+    this.resolve(name);
     return this.types.get(name);
   }
 
   valueOf(name: string): Tensor | undefined {
+    this.resolve(name);
     return this.consts.get(name);
   }
 
-  /** Infers the outputs of `node` from what is known of its inputs. */
+  /** Records `node`; it is inferred when something asks about one of its outputs. */
   add(node: Node): void {
+    const p: Pending = { node, seq: this.added++ };
+    for (const o of node.outputs) if (o) this.pending.set(o, p);
+  }
+
+  /** Infers the producer of `name` if pending, its own pending producers first (no recursion). */
+  private resolve(name: string): void {
+    const first = this.pending.get(name);
+    if (!first) return;
+    const stack = [first];
+    while (stack.length) {
+      const p = stack[stack.length - 1];
+      let dep: Pending | undefined;
+      for (const i of p.node.inputs) {
+        const d = i ? this.pending.get(i) : undefined;
+        // Only earlier nodes count (seq strictly decreases along the stack, so this ends).
+        if (d && d.seq < p.seq) {
+          dep = d;
+          break;
+        }
+      }
+      if (dep) {
+        stack.push(dep);
+        continue;
+      }
+      stack.pop();
+      for (const o of p.node.outputs) if (o && this.pending.get(o) === p) this.pending.delete(o);
+      this.infer(p.node);
+    }
+  }
+
+  /** Infers the outputs of `node` from what is known of its inputs. */
+  private infer(node: Node): void {
     const schema = findSchema(node.op);
     if (!schema) return;
     const inputs = node.inputs.map((n) => (n ? this.types.get(n) : undefined));

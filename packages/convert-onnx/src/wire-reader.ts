@@ -135,6 +135,8 @@ export class WireReader {
   lengthEnd(end: number): number {
     const at = this.pos;
     const n = this.uint32(end);
+    // Bits beyond the low 32 (which uint32 drops) make the length absurd, not small.
+    for (let i = at + 4; i < this.pos; i++) if (this.buf[i] & (i === at + 4 ? 0x70 : 0x7f)) throw this.fail('length beyond 2^32', at);
     if (n > end - this.pos) throw this.fail(`length ${n} runs past the end of its message (${end - this.pos} bytes left)`, at);
     return this.pos + n;
   }

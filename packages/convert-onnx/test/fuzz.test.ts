@@ -3,10 +3,12 @@
  * each either load or throw FormatError / UnsupportedOpError (the only two errors `parseOnnx`
  * documents), each within one second: no crash, no hang, no other exception type.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError, GraphBuilder, UnsupportedOpError, tensor, perAxis } from '@mo/ir';
-import { parseOnnx, saveOnnx } from '../src/index.js';
+import { loadOnnx, parseOnnx, saveOnnx } from '../src/index.js';
 import { mobileNetV2, smallCnn, transformerBlock } from './models.js';
 
 /** xorshift32: small, seeded, reproducible. */
@@ -104,6 +106,17 @@ const MUTATIONS: Record<string, Mutation> = {
   },
 };
 
+/** Large initializers and a large Constant: loading from a path reads those from the file on their own. */
+function largeTensorModel(): Uint8Array {
+  const b = new GraphBuilder('large');
+  const x = b.input('x', 'float32', ['n', 64]);
+  const w = b.constant(tensor('float32', Array.from({ length: 64 * 96 }, (_, i) => Math.sin(i)), [96, 64]));
+  const h = b.relu(b.gemm(x, w, undefined, { transB: 1 }));
+  const w2 = b.constant(tensor('float32', Array.from({ length: 96 * 48 }, (_, i) => Math.cos(i) / 8), [96, 48]));
+  b.output(b.matmul(h, w2), 'y');
+  return saveOnnx(b.build());
+}
+
 describe('fuzzing the ONNX reader', () => {
   const models = seeds();
 
@@ -152,4 +165,48 @@ describe('fuzzing the ONNX reader', () => {
     expect(total).toBeGreaterThanOrEqual(2000);
     console.log(`fuzz: ${total} variants of ${models.length} models: ${stats.loaded} loaded, ${stats.format} FormatError, ${stats.unsupported} UnsupportedOpError; slowest ${slowest.toFixed(0)} ms (${slowestAt})`);
   }, 300_000);
+
+  // The path reader scans the file and reads large raw_data on its own: on every variant it must
+  // agree with parseOnnx of the same bytes (same graph, or a documented error).
+  it('mutated files load from a path exactly as their bytes parse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mo-onnx-fuzz-'));
+    try {
+      const base = largeTensorModel();
+      const r = rng(seed + 1);
+      const names = Object.keys(MUTATIONS);
+      const file = join(dir, 'm.onnx');
+      let loaded = 0;
+      for (let i = 0; i < 300; i++) {
+        const kind = names[i % names.length];
+        const variant = MUTATIONS[kind](base, r);
+        writeFileSync(file, variant);
+        let want: unknown;
+        try {
+          want = parseOnnx(variant);
+        } catch (e) {
+          want = e;
+        }
+        let got: unknown;
+        try {
+          got = await loadOnnx(file);
+        } catch (e) {
+          got = e;
+        }
+        const where = `variant ${i} (${kind})`;
+        if (want instanceof Error) {
+          expect(got, where).toBeInstanceOf(Error);
+          expect(got instanceof FormatError || got instanceof UnsupportedOpError, `${where}: ${(got as Error).message}`).toBe(true);
+          continue;
+        }
+        if (got instanceof Error) throw new Error(`${where}: parseOnnx loads it, loadOnnx(path) threw ${got.constructor.name}: ${got.message}`);
+        const [a, b] = [got as ReturnType<typeof parseOnnx>, want as ReturnType<typeof parseOnnx>];
+        expect(a.equals(b), where).toBe(true);
+        for (const [name, t] of b.initializers) expect(Array.from(a.initializers.get(name)!.toNumbers() as number[]), `${where} ${name}`).toEqual(Array.from(t.toNumbers() as number[]));
+        loaded++;
+      }
+      expect(loaded).toBeGreaterThan(20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
