@@ -21,7 +21,7 @@ import {
 import { isTrainDType } from './autodiff/array.js';
 import { matchesPrefix, stateParameters, trainableParameters, type GraphLoss } from './autodiff/grad.js';
 import { recordForward } from './autodiff/tape.js';
-import { resolveEngine, type EngineName, type TrainingEngine } from './engine/engine.js';
+import { ENGINE_NAMES, resolveEngine, type EngineName, type TrainingEngine } from './engine/engine.js';
 import type { Batch, BatchOptions, Dataset } from './data/dataset.js';
 import { Rng } from './data/random.js';
 import { composeTransforms, type Transform } from './data/transforms.js';
@@ -251,22 +251,24 @@ export async function evaluate(graph: Graph, data: BatchSource, options: Evaluat
   let k = 0;
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
   const wasm = options.engine !== undefined && options.engine !== 'reference' && outputs.every((o) => graphOutputs.has(o));
-  if (options.engine !== undefined && typeof options.engine !== 'object' && options.engine !== 'reference' && options.engine !== 'wasm') resolveEngine(options.engine, 1);
+  if (options.engine !== undefined && typeof options.engine !== 'object' && !ENGINE_NAMES.includes(options.engine)) {
+    throw new ArgumentError(`option 'engine' must be a TrainingEngine or ${oneOf(ENGINE_NAMES)}, got ${JSON.stringify(options.engine)}`);
+  }
   const threads = options.threads ?? (typeof options.engine === 'object' ? options.engine.threads : 1);
   const session = wasm ? createSessionSync(graph, { backend: 'wasm', threads }) : undefined;
   try {
-  for await (const batch of batchesOf(data, 0, { batchSize: options.batchSize ?? 256, shuffle: false })) {
-    if (options.maxBatches !== undefined && k++ >= options.maxBatches) break;
-    throwIfAborted(options.signal);
-    checkBatch(batch, 'evaluate');
-    const values = session ? session.runSync({ [input]: batch.input }, { signal: options.signal }) : run(graph, { [input]: batch.input }, { outputs, signal: options.signal });
-    const r = batchLoss(values, output, batch, lossFn, options.objective, -1, false);
-    const n = batch.input.shape[0];
-    total += r.value * n;
-    examples += n;
-    if (r.correct === undefined) withAccuracy = false;
-    else correct += r.correct;
-  }
+    for await (const batch of batchesOf(data, 0, { batchSize: options.batchSize ?? 256, shuffle: false })) {
+      if (options.maxBatches !== undefined && k++ >= options.maxBatches) break;
+      throwIfAborted(options.signal);
+      checkBatch(batch, 'evaluate');
+      const values = session ? session.runSync({ [input]: batch.input }, { signal: options.signal }) : run(graph, { [input]: batch.input }, { outputs, signal: options.signal });
+      const r = batchLoss(values, output, batch, lossFn, options.objective, -1, false);
+      const n = batch.input.shape[0];
+      total += r.value * n;
+      examples += n;
+      if (r.correct === undefined) withAccuracy = false;
+      else correct += r.correct;
+    }
   } finally {
     session?.dispose();
   }
@@ -331,92 +333,92 @@ export async function fit(graph: Graph, options: FitOptions): Promise<FitResult>
   const history: EpochMetrics[] = [];
   const { engine, owned } = resolveEngine(options.engine, options.threads);
   try {
-  let step = 0;
-  let lr = options.schedule ? options.schedule(0) : optimizer.lr;
-  const current = () => {
-    const inits = new Map(graph.initializers);
-    for (const [k, v] of state) inits.set(k, v);
-    for (const [k, v] of params) inits.set(k, v.clone());
-    return graph.with({ initializers: inits });
-  };
-
-  for (let epoch = 0; epoch < epochs && step < maxSteps; epoch++) {
-    const started = performance.now();
-    const augRng = dataRoot.fork(epoch);
-    let lossSum = 0;
-    let examples = 0;
-    let correct = 0;
-    let withAccuracy = true;
-    let epochSteps = 0;
-    let b = 0;
-    for await (const raw of batchesOf(options.data, epoch, { batchSize, shuffle: options.shuffle ?? true, seed, dropLast: options.dropLast ?? false })) {
-      if (step >= maxSteps) break;
-      throwIfAborted(options.signal);
-      checkBatch(raw, `fit (epoch ${epoch + 1}, batch ${b})`);
-      const batch = transform ? transform(raw, augRng) : raw;
-      lr = options.schedule ? options.schedule(step) : optimizer.lr;
-      const fed = new Map<string, Tensor>([...state, ...params]);
-      for (const h of hooks) {
-        if (!h.transformParam) continue;
-        for (const [name, v] of fed) {
-          if (!params.has(name)) continue;
-          const t = h.transformParam(name, v);
-          if (t) fed.set(name, t);
-        }
-      }
-      const onNode = hooks.some((h) => h.onNode) ? (node: Parameters<NonNullable<TrainingHook['onNode']>>[0], ins: readonly (Tensor | undefined)[], outs: readonly Tensor[]) => {
-        for (const h of hooks) h.onNode?.(node, ins, outs, step);
-      } : undefined;
-      engine?.recycle();
-      const tape = recordForward(graph, { [input]: batch.input }, { training: true, seed: dropoutRoot.fork(step).nextUint32(), params: fed, signal: options.signal, onNode, rules: engine?.rules });
-      const values: Record<string, Tensor> = {};
-      for (const o of graph.outputs) values[o.name] = tape.value(o.name);
-      for (const w of options.watch ?? []) values[w] = tape.value(w);
-      const r = batchLoss(values, output, batch, lossFn, options.objective, step, true);
-      const where = `step ${step} (epoch ${epoch + 1}, batch ${b})`;
-      if (!Number.isFinite(r.value)) throw new NonFiniteLossError(`loss is ${r.value} at ${where}; lower the learning rate, clip gradients (clipNorm) or check the data`, step, epoch + 1);
-      let grads = tape.backward(r.grads, trainable);
-      for (const h of hooks) {
-        if (!h.transformGrad) continue;
-        const next = new Map<string, Tensor>();
-        for (const [k, g] of grads) next.set(k, h.transformGrad(k, g, params.get(k)!));
-        grads = next;
-      }
-      const gradNorm = optimizer.step(params, grads, lr);
-      if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(`gradient norm is ${gradNorm} at ${where} (loss ${r.value}); lower the learning rate, clip gradients (clipNorm) or check the data`, step, epoch + 1);
-      if (updateStats) for (const [k, v] of tape.stateUpdates) if (stateNames.has(k)) state.set(k, v);
-      for (const h of hooks) h.afterStep?.(params, step);
-      const n = batch.input.shape[0];
-      lossSum += r.value * n;
-      examples += n;
-      if (r.correct === undefined) withAccuracy = false;
-      else correct += r.correct;
-      options.onProgress?.({ kind: 'step', epoch: epoch + 1, step, batch: b, loss: r.value, lr, gradNorm });
-      step++;
-      epochSteps++;
-      b++;
-    }
-    let evalLoss: number | undefined;
-    let evalAccuracy: number | undefined;
-    if (options.evalData) {
-      const e = await evaluate(current(), options.evalData, { loss: options.loss, objective: options.objective, watch: options.watch, batchSize: evalBatchSize, input, output, signal: options.signal, engine });
-      evalLoss = e.loss;
-      evalAccuracy = e.accuracy;
-    }
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1,
-      steps: epochSteps,
-      loss: examples ? lossSum / examples : NaN,
-      ...(withAccuracy && examples ? { accuracy: correct / examples } : {}),
-      ...(evalLoss !== undefined ? { evalLoss } : {}),
-      ...(evalAccuracy !== undefined ? { evalAccuracy } : {}),
-      lr,
-      seconds: (performance.now() - started) / 1000,
+    let step = 0;
+    let lr = options.schedule ? options.schedule(0) : optimizer.lr;
+    const current = () => {
+      const inits = new Map(graph.initializers);
+      for (const [k, v] of state) inits.set(k, v);
+      for (const [k, v] of params) inits.set(k, v.clone());
+      return graph.with({ initializers: inits });
     };
-    history.push(metrics);
-    options.onProgress?.({ kind: 'epoch', metrics });
-  }
-  return { graph: current(), history, steps: step };
+
+    for (let epoch = 0; epoch < epochs && step < maxSteps; epoch++) {
+      const started = performance.now();
+      const augRng = dataRoot.fork(epoch);
+      let lossSum = 0;
+      let examples = 0;
+      let correct = 0;
+      let withAccuracy = true;
+      let epochSteps = 0;
+      let b = 0;
+      for await (const raw of batchesOf(options.data, epoch, { batchSize, shuffle: options.shuffle ?? true, seed, dropLast: options.dropLast ?? false })) {
+        if (step >= maxSteps) break;
+        throwIfAborted(options.signal);
+        checkBatch(raw, `fit (epoch ${epoch + 1}, batch ${b})`);
+        const batch = transform ? transform(raw, augRng) : raw;
+        lr = options.schedule ? options.schedule(step) : optimizer.lr;
+        const fed = new Map<string, Tensor>([...state, ...params]);
+        for (const h of hooks) {
+          if (!h.transformParam) continue;
+          for (const [name, v] of fed) {
+            if (!params.has(name)) continue;
+            const t = h.transformParam(name, v);
+            if (t) fed.set(name, t);
+          }
+        }
+        const onNode = hooks.some((h) => h.onNode) ? (node: Parameters<NonNullable<TrainingHook['onNode']>>[0], ins: readonly (Tensor | undefined)[], outs: readonly Tensor[]) => {
+          for (const h of hooks) h.onNode?.(node, ins, outs, step);
+        } : undefined;
+        engine?.recycle();
+        const tape = recordForward(graph, { [input]: batch.input }, { training: true, seed: dropoutRoot.fork(step).nextUint32(), params: fed, signal: options.signal, onNode, rules: engine?.rules });
+        const values: Record<string, Tensor> = {};
+        for (const o of graph.outputs) values[o.name] = tape.value(o.name);
+        for (const w of options.watch ?? []) values[w] = tape.value(w);
+        const r = batchLoss(values, output, batch, lossFn, options.objective, step, true);
+        const where = `step ${step} (epoch ${epoch + 1}, batch ${b})`;
+        if (!Number.isFinite(r.value)) throw new NonFiniteLossError(`loss is ${r.value} at ${where}; lower the learning rate, clip gradients (clipNorm) or check the data`, step, epoch + 1);
+        let grads = tape.backward(r.grads, trainable);
+        for (const h of hooks) {
+          if (!h.transformGrad) continue;
+          const next = new Map<string, Tensor>();
+          for (const [k, g] of grads) next.set(k, h.transformGrad(k, g, params.get(k)!));
+          grads = next;
+        }
+        const gradNorm = optimizer.step(params, grads, lr);
+        if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(`gradient norm is ${gradNorm} at ${where} (loss ${r.value}); lower the learning rate, clip gradients (clipNorm) or check the data`, step, epoch + 1);
+        if (updateStats) for (const [k, v] of tape.stateUpdates) if (stateNames.has(k)) state.set(k, v);
+        for (const h of hooks) h.afterStep?.(params, step);
+        const n = batch.input.shape[0];
+        lossSum += r.value * n;
+        examples += n;
+        if (r.correct === undefined) withAccuracy = false;
+        else correct += r.correct;
+        options.onProgress?.({ kind: 'step', epoch: epoch + 1, step, batch: b, loss: r.value, lr, gradNorm });
+        step++;
+        epochSteps++;
+        b++;
+      }
+      let evalLoss: number | undefined;
+      let evalAccuracy: number | undefined;
+      if (options.evalData) {
+        const e = await evaluate(current(), options.evalData, { loss: options.loss, objective: options.objective, watch: options.watch, batchSize: evalBatchSize, input, output, signal: options.signal, engine });
+        evalLoss = e.loss;
+        evalAccuracy = e.accuracy;
+      }
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        steps: epochSteps,
+        loss: examples ? lossSum / examples : NaN,
+        ...(withAccuracy && examples ? { accuracy: correct / examples } : {}),
+        ...(evalLoss !== undefined ? { evalLoss } : {}),
+        ...(evalAccuracy !== undefined ? { evalAccuracy } : {}),
+        lr,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(metrics);
+      options.onProgress?.({ kind: 'epoch', metrics });
+    }
+    return { graph: current(), history, steps: step };
   } finally {
     engine?.releaseArrays();
     if (owned) engine?.dispose();

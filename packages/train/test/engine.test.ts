@@ -6,10 +6,10 @@
  * and on whole networks; plus determinism of engine training for a seed and thread count.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Graph, Tensor, run, verify, type Attrs, type ValueInfo } from '@mo/ir';
+import { ArgumentError, Graph, Tensor, run, verify, type Attrs, type ValueInfo } from '@mo/ir';
 import { mobilenetV2Mini, smallCnn } from '@mo/models';
 import { threadsAvailable } from '@mo/kernels-neon-wasm';
-import { ArrayDataset, Rng, adam, createTrainingEngine, fit, recordForward, trainableParameters } from '../src/index.js';
+import { ArrayDataset, Rng, adam, createTrainingEngine, evaluate, fit, recordForward, trainableParameters } from '../src/index.js';
 
 const engine = createTrainingEngine();
 afterAll(() => engine.dispose());
@@ -150,5 +150,15 @@ describe('training on the engine', () => {
     if (!threadsAvailable()) return;
     const c = await train(2);
     for (const [k, t] of a.graph.initializers) expect(c.graph.initializers.get(k)!.data, k).toEqual(t.data);
+  });
+
+  it('evaluates in an engine session like the reference interpreter, and rejects unknown engines', async () => {
+    const graph = smallCnn({ channels: [8, 16], seed: 1, batchNormInit: 'random' });
+    const ref = await evaluate(graph, data, { batchSize: 20 });
+    const eng = await evaluate(graph, data, { batchSize: 20, engine: 'wasm' });
+    expect(eng.accuracy).toBe(ref.accuracy);
+    expect(Math.abs(eng.loss - ref.loss)).toBeLessThan(1e-4);
+    await expect(fit(graph, { data, optimizer: adam({ lr: 1e-3 }), engine: 'gpu' as never })).rejects.toThrow(ArgumentError);
+    await expect(evaluate(graph, data, { engine: 'gpu' as never })).rejects.toThrow(/option 'engine'/);
   });
 });

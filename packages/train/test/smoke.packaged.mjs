@@ -19,6 +19,9 @@ for (const [ir, models, train, node] of [
   assert.ok(history[2].loss < history[0].loss);
   assert.deepEqual(g.initializers.get('fc.0.weight').toNumbers(), before);
   assert.notDeepEqual(graph.initializers.get('fc.0.weight').toNumbers(), before);
+  // the wasm engine resolves @mo/kernels-neon-wasm from the packed packages
+  const fast = await train.fit(g, { data: new train.ArrayDataset(x, y), optimizer: train.adam({ lr: 1e-2 }), epochs: 3, batchSize: 8, seed: 2, engine: 'wasm' });
+  assert.ok(fast.history[2].loss < fast.history[0].loss);
   const bytes = train.encodeIdx(y);
   assert.deepEqual((await train.readIdx(bytes)).toNumbers(), y.toNumbers());
 }
