@@ -6,6 +6,7 @@
  *
  *   npm run bench:accuracy -w @mo/quantize -- [model.onnx ...] [--test 10000] [--calibration 1000]
  *     [--qat-images 2000] [--qat-lr 1e-5] [--data /usr/share/datasets/fashion-mnist] [--json out.json]
+ *     [--methods minmax,mse] [--only static,qat,weights]
  *
  * Default models: every *.onnx in fixtures/fashion-mnist with a JSON note. Float graphs and the
  * quantized graphs (weight dequantization folded into constants) run on the @mo/kernels-neon-wasm
@@ -28,7 +29,7 @@ const METHODS = ['minmax', 'moving-average', 'percentile', 'mse', 'entropy'];
 const BATCH = 100;
 
 function parseArgs(argv) {
-  const o = { models: [], test: 10000, calibration: 1000, qatImages: 2000, qatLr: 1e-5, data: DEBIAN_FASHION_MNIST_DIR, json: undefined };
+  const o = { models: [], methods: METHODS, only: undefined, test: 10000, calibration: 1000, qatImages: 2000, qatLr: 1e-5, data: DEBIAN_FASHION_MNIST_DIR, json: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -38,6 +39,8 @@ function parseArgs(argv) {
     else if (a === '--qat-lr') o.qatLr = Number(next());
     else if (a === '--data') o.data = next();
     else if (a === '--json') o.json = next();
+    else if (a === '--methods') o.methods = next().split(',');
+    else if (a === '--only') o.only = next().split(',');
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.models.push(resolve(a));
   }
@@ -132,11 +135,12 @@ async function benchModel(path, o, data) {
     return { ...r, seconds: (Date.now() - t) / 1000 };
   };
   let best;
-  for (const method of METHODS) {
+  for (const method of o.methods) {
     const r = await timed({ preset: 'int8-static', calibration, method });
     const row = await add(`int8-static ${method}`, r.graph, r.report, r.seconds, `(calibration SQNR ${r.report.outputs[0].sqnrDb} dB)`);
     if (!best || row.accuracy > best.row.accuracy) best = { row, method, graph: r.graph };
   }
+  if (o.only && !o.only.includes('qat') && !o.only.includes('weights')) return { model: basename(path), trainer: note.trainer, noteAccuracy: note.test_accuracy, float: float.accuracy, rows };
   const agree = await engineAgreement(best.graph, input, test, Math.min(500, o.test));
   console.log(`  engine vs reference interpreter, int8-static ${best.method}, first ${Math.min(500, o.test)} test images: top-1 agreement ${pct(agree)}%`);
   {

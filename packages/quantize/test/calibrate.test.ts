@@ -82,6 +82,12 @@ describe('range estimators', () => {
     const [rlo, rhi] = entropyRange(relu, grid);
     expect(rlo).toBe(0);
     expect(rhi).toBeGreaterThan(2);
+    // A floor below zero (normalized image background): kept whole, only the top tail is clipped.
+    const image = new Histogram();
+    image.add(gaussian(7, 50000).map((v) => Math.max(-0.8, v)));
+    const [ilo, ihi] = entropyRange(image, grid);
+    expect(ilo).toBe(image.min);
+    expect(ihi).toBeGreaterThan(2);
   });
 
   it('observers: min-max, moving average with constant 0.01, and NaN rejection', () => {

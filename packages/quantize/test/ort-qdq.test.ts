@@ -52,7 +52,7 @@ describe('QDQ ONNX export in onnxruntime-node', async () => {
     ['int8 activations, per-channel weights', {}],
     ['uint8 activations (U8S8)', { activationType: 'uint8' }],
   ] as const) {
-    it(`${what}: ORT agrees with the reference interpreter and the engine within one output step`, { timeout: 120_000 }, async () => {
+    it(`${what}: ORT agrees with the reference interpreter and the engine within one output step`, { timeout: 600_000 }, async () => {
       const { graph } = await quantize(model, { preset: 'int8-static', calibration, engine: fastEngine, ...(opts as Partial<QuantizeOptions>) });
       const step = outputStep(graph);
       const ortOut = await runOrt(saveOnnx(graph), x);

@@ -126,7 +126,7 @@ describe('static PTQ (QDQ)', () => {
     expect(low.report.lowered!.kept).toEqual(['tanh']);
   });
 
-  it('every calibration method runs and gives a usable graph; auto keeps the best', async () => {
+  it('every calibration method runs and gives a usable graph; auto keeps the best', { timeout: 300_000 }, async () => {
     const cal = calibration.slice(0, 3);
     const results: Record<string, number> = {};
     for (const method of ['minmax', 'moving-average', 'percentile', 'mse', 'entropy'] as const) {

@@ -146,15 +146,25 @@ export function entropyRange(h: Histogram, grid: Grid, bins = 2048): [number, nu
   const amax = Math.max(Math.abs(h.min), Math.abs(h.max));
   if (amax === 0) return [h.min, h.max];
   const oneSided = h.min >= 0 || h.max <= 0;
-  // Levels available on the side the threshold clips: the whole grid for one-signed data quantized
-  // asymmetrically, half of it otherwise.
-  const levels = oneSided && !grid.symmetric ? grid.qmax - grid.qmin + 1 : Math.floor((grid.qmax - grid.qmin + 1) / 2);
   const src = h.bins();
+  // Two-signed data with a spike at its minimum were clamped there (a normalized image's
+  // background, a clipped activation): that is a floor, not a tail. An asymmetric grid then covers
+  // them from the minimum up and only the top tail is clipped, with the whole grid. (Folding |x|
+  // would merge the spike into the other side and pull the threshold down to |minimum|, clipping
+  // every bright pixel.)
+  let total = 0;
+  for (const c of src.counts) total += c;
+  const anchored = !grid.symmetric && !oneSided && src.counts[0] >= 0.01 * total;
+  const origin = anchored ? h.min : 0;
+  const extent = anchored ? h.max - h.min : amax;
+  // Levels available on the side the threshold clips: the whole grid for one-signed or anchored
+  // data quantized asymmetrically, half of it otherwise.
+  const levels = (oneSided || anchored) && !grid.symmetric ? grid.qmax - grid.qmin + 1 : Math.floor((grid.qmax - grid.qmin + 1) / 2);
   const hist = new Float64Array(bins);
-  const w = amax / bins;
+  const w = extent / bins;
   for (let k = 0; k < src.counts.length; k++) {
     if (src.counts[k] === 0) continue;
-    const c = Math.abs(src.edges[k] + src.width / 2);
+    const c = Math.abs(src.edges[k] + src.width / 2 - origin);
     hist[Math.min(bins - 1, Math.floor(c / w))] += src.counts[k];
   }
   // Zeros (everything a ReLU clipped) pile up in the first bin and would make any clipping look
@@ -186,6 +196,6 @@ export function entropyRange(h: Histogram, grid: Grid, bins = 2048): [number, nu
       bestI = i;
     }
   }
-  const t = Math.min(amax, (bestI + 0.5) * w);
-  return [Math.max(h.min, -t), Math.min(h.max, t)];
+  const t = Math.min(extent, (bestI + 0.5) * w);
+  return anchored ? [h.min, Math.min(h.max, h.min + t)] : [Math.max(h.min, -t), Math.min(h.max, t)];
 }
