@@ -139,7 +139,7 @@ export async function latency(engines, { rounds = 5, runs = 20 } = {}) {
 }
 
 /** Engines for `latency`: mo's session and LiteRT.js on the float and int8 forms of one model. */
-export async function latencyEngines({ graph, qgraph, float, int8, input }) {
+export async function latencyEngines({ graph, qgraph, float, int8, input, int8Label = 'mo engine, int8 QDQ' }) {
   const name = graph.inputs[0].name;
   const nhwc = { data: toNhwc(input), shape: input.rank === 4 ? [input.shape[0], input.shape[2], input.shape[3], input.shape[1]] : input.shape };
   const moFloat = await createSession(graph);
@@ -151,7 +151,7 @@ export async function latencyEngines({ graph, qgraph, float, int8, input }) {
   const engines = [
     { label: 'mo engine, float32', run: () => moFloat.run({ [name]: input }) },
     { label: 'LiteRT.js, float32', run: () => lrtFloat.run([nhwc]) },
-    { label: 'mo engine, int8 QDQ', run: () => moInt8.run({ [name]: input }) },
+    { label: int8Label, run: () => moInt8.run({ [name]: input }) },
     { label: 'LiteRT.js, int8', run: () => lrtInt8.run([nhwc]) },
   ];
   const onWasm = (s) => s.kernels.filter((k) => k.kernel !== 'reference').length;
