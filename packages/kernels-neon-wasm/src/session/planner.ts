@@ -302,13 +302,14 @@ export function buildPlan(graph: Graph, shapes: ReadonlyMap<string, StaticShape>
   }
 
   // ------------------------------------------------------------ graph outputs (plain layout, kept to the end)
-  const END = steps.length + 1;
   const outputs = concrete.outputs.map((o) => {
     let loc = locs.get(o.name)!;
     if ((loc.kind === 'arena' || loc.kind === 'persistent') && loc.layout !== 'plain') loc = ensure(o.name, 'plain', steps.length);
-    if (loc.kind === 'arena') loc.buf.last = END;
     return { name: o.name, type: typeOf(o.name), loc, ptr: 0 };
   });
+  // only now: every layout conversion above appended a step, and an output must outlive them all
+  const END = steps.length + 1;
+  for (const o of outputs) if (o.loc.kind === 'arena') o.loc.buf.last = END;
   for (const b of feedBuffers.values()) b.first = -1;
 
   // ------------------------------------------------------------ arena placement (greedy by size)
