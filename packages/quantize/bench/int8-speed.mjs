@@ -6,8 +6,8 @@
 //     (TFLite fixed-point multipliers), each in a createSession on the qs8 kernels
 //   - onnxruntime-web (wasm, SIMD, 1 thread) on the QDQ ONNX file of the same quantized model
 //     (saveOnnx of the integer: false graph; onnxruntime fuses QDQ into its int8 kernels)
-// Calibration on the reference interpreter (exact; ~20 s idle): --calib random images (uniform [-1, 1], seeded). The int8 sessions must have no
-// fallback op. Engines are timed round-robin (warm-up, then median of --runs runs each) and the
+// Calibration on the reference interpreter (exact; ~20 s idle): --calib random images (uniform
+// [-1, 1], seeded). The int8 sessions must have no fallback op. Engines are timed round-robin (warm-up, then median of --runs runs each) and the
 // ratio float32 latency / int8 latency is printed (target >= 1.6x).
 //   npm run bench:int8 -w @mo/quantize [-- --runs 30 --seed 1 --calib 2 --formats qdq,tflite]
 import { loadavg } from 'node:os';
